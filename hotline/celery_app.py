@@ -1,0 +1,106 @@
+"""The Celery application: embedded SQLite broker by default, Redis (or any kombu URL) when configured.
+
+Tasks are thin (IDs in, one flow, idempotent) and get their database through `worker_context()`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from celery import Celery
+
+from hotline import broker
+from hotline.context import AppContext
+from hotline.settings import Settings, get_settings
+
+# Modules whose tasks every worker registers. Add a domain's tasks module here.
+TASK_MODULES: list[str] = ["ticketing.tasks", "telephony.tasks", "callbacks.tasks", "telephony.screening.tasks"]
+
+SWEEP_LIGHTS_TASK = "ticketing.sweep_lights"
+SWEEP_CALLS_TASK = "telephony.sweep_calls"
+SWEEP_VISITS_TASK = "callbacks.sweep_visits"
+SWEEP_ABUSE_TASK = "abuse.sweep"
+
+broker.register()
+
+
+def url_scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else url.lower()
+
+
+def transport_options(settings: Settings, url: str) -> dict[str, Any]:
+    """Per-scheme broker options. Only keys a transport understands: the stock `sqla+` transport passes
+    every option to create_engine(), so it gets none."""
+    scheme = url_scheme(url)
+    if scheme == broker.SCHEME:
+        return {
+            "polling_interval": settings.broker_polling_interval,
+            "visibility_timeout": settings.broker_visibility_timeout,
+        }
+    if scheme in {"redis", "rediss", "redis+socket", "sentinel"}:
+        # kombu scans for expired unacked messages every interval x throttle s (100 s by default):
+        # scan every quarter of the timeout (at most 10 s) so redelivery follows the timeout.
+        return {
+            "visibility_timeout": settings.broker_visibility_timeout,
+            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout // 4)),
+            "unacked_restore_throttle": 1,
+        }
+    if scheme in {"sqs"}:
+        return {"visibility_timeout": settings.broker_visibility_timeout,
+                "polling_interval": settings.broker_polling_interval}
+    return {}
+
+
+def task_modules(settings: Settings) -> list[str]:
+    return [*TASK_MODULES, *(m for m in settings.celery_extra_task_modules if m not in TASK_MODULES)]
+
+
+def make_celery(settings: Settings) -> Celery:
+    url = settings.resolved_broker_url
+    if url_scheme(url) == broker.SCHEME:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Celery("hotline", broker=url, include=task_modules(settings))
+    app.conf.update(
+        broker_transport_options=transport_options(settings, url),
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_concurrency=settings.worker_concurrency,
+        task_ignore_result=True,
+        task_default_queue=settings.celery_queue,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone=settings.timezone,
+        enable_utc=True,
+        beat_schedule={
+            "sweep-lights": {"task": SWEEP_LIGHTS_TASK, "schedule": settings.sweep_interval_seconds},
+            "sweep-calls": {"task": SWEEP_CALLS_TASK, "schedule": settings.calls_sweep_seconds},
+            "sweep-visits": {"task": SWEEP_VISITS_TASK, "schedule": settings.visit_sweep_seconds},
+            "sweep-abuse": {"task": SWEEP_ABUSE_TASK, "schedule": settings.abuse_sweep_seconds},
+        },
+        beat_schedule_filename=str(settings.data_dir.resolve() / "celerybeat-schedule"),
+    )
+    app.hotline_settings = settings  # type: ignore[attr-defined]
+    return app
+
+
+celery = make_celery(get_settings())
+
+_context: AppContext | None = None
+_context_pid: int | None = None
+_context_lock = threading.Lock()
+
+
+def worker_context() -> AppContext:
+    """The AppContext of this process, built on first use (so after the pool has forked)."""
+    global _context, _context_pid
+    with _context_lock:
+        if _context is None or _context_pid != os.getpid():
+            _context = AppContext.from_settings(get_settings())
+            _context_pid = os.getpid()
+        return _context

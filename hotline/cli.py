@@ -1,0 +1,115 @@
+"""The `hotline` command line: run the platform, migrate, and the commands scripts use."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from hotline.settings import get_settings
+
+
+@click.group()
+@click.option("--log-level", default=None, help="Override HOTLINE_LOG_LEVEL.")
+def main(log_level: str | None) -> None:
+    """12345 hotline platform."""
+    settings = get_settings()
+    logging.basicConfig(level=(log_level or settings.log_level).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not log_level or log_level.upper() != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations to the configured database."""
+    from hotline.database import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.command("up")
+def up() -> None:
+    """Migrate, then run API, Celery worker and beat under one supervisor (Ctrl-C stops all)."""
+    from hotline.runner import run_up
+
+    raise SystemExit(run_up(get_settings()))
+
+
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+@main.command("worker", context_settings=_PASS_THROUGH)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (extra arguments go to `celery worker`)."""
+    from hotline.celery_app import celery
+
+    settings = get_settings()
+    celery.worker_main(["worker", "--loglevel", settings.log_level.upper(),
+                        "--concurrency", str(settings.worker_concurrency), *celery_args])
+
+
+@main.command("beat", context_settings=_PASS_THROUGH)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run the Celery beat scheduler (schedule file in the data directory)."""
+    from hotline.celery_app import celery
+
+    settings = get_settings()
+    celery.start(["beat", "--loglevel", settings.log_level.upper(), *celery_args])
+
+
+@main.group()
+def demo() -> None:
+    """Demonstration data."""
+
+
+@demo.command("seed")
+@click.option("--password", default="hotline-demo", show_default=True, help="Password of every demo user.")
+def demo_seed(password: str) -> None:
+    """Seed a demo city: departments, dispatch catalogue, users, knowledge base and tickets (once)."""
+    from hotline.context import AppContext
+    from hotline.demo import USERS, seed
+
+    created = seed(AppContext.for_command(), password=password)
+    if not any(created.values()):
+        click.echo("demo data already present; nothing changed")
+        return
+    click.echo("created " + ", ".join(f"{n} {k}" for k, n in created.items()))
+    click.echo("users (password %s): %s" % (password, ", ".join(f"{u} ({r})" for u, _, r, _ in USERS)))
+
+
+def _register() -> None:
+    from telephony.cli import calls
+    from ticketing.cli import ticket
+    from ticketing.deadlines.cli import sla
+    from ticketing.org.cli import user
+
+    for group in (sla, user, ticket):
+        main.add_command(group)
+    from ivr.cli import ivr
+
+    main.add_command(ivr)
+    main.add_command(calls)
+    from telephony.sip.cli import telephony
+
+    main.add_command(telephony)
+    from asr.cli import asr
+
+    main.add_command(asr)
+
+
+_register()
+
+if __name__ == "__main__":
+    main()

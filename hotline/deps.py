@@ -1,0 +1,33 @@
+"""FastAPI dependencies shared by every router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from hotline.context import AppContext
+
+
+def get_context(request: Request) -> AppContext:
+    return request.app.state.context
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.context.sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def get_reader(request: Request) -> Iterator[Session]:
+    """A read-only session (never holds the SQLite write lock while a flow writes)."""
+    session = request.app.state.context.reader()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

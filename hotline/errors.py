@@ -1,0 +1,109 @@
+"""The one error tree. Domain code raises these; vendor exceptions are mapped to them at the boundary;
+`hotline.app` maps them to HTTP in one handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HotlineError(Exception):
+    """Base of every error the platform raises on purpose."""
+
+    http_status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ValidationFailed(HotlineError):
+    http_status = 422
+    code = "validation_failed"
+
+
+class NotFound(HotlineError):
+    http_status = 404
+    code = "not_found"
+
+
+class Unauthenticated(HotlineError):
+    http_status = 401
+    code = "unauthenticated"
+
+
+class PermissionDenied(HotlineError):
+    http_status = 403
+    code = "permission_denied"
+
+
+class Locked(HotlineError):
+    """The account is temporarily locked (too many failed logins)."""
+
+    http_status = 423
+    code = "locked"
+
+
+class Conflict(HotlineError):
+    http_status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """The action is not allowed from the ticket's current state."""
+
+    code = "invalid_transition"
+
+
+class ConcurrentUpdate(Conflict):
+    """Someone else changed the record between read and write; retry."""
+
+    code = "concurrent_update"
+
+
+class CalendarUnknown(HotlineError):
+    """The working-day calendar has no data for a year (library not updated yet)."""
+
+    code = "calendar_unknown"
+
+
+class VendorError(HotlineError):
+    """A third-party system (SIP, ASR, SMS) failed; `retryable` tells callers whether to try again."""
+
+    http_status = 502
+    code = "vendor_error"
+
+    def __init__(self, message: str, *, retryable: bool = False, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.retryable = retryable
+
+
+class TtsUnavailable(VendorError):
+    """The text-to-speech engine is not installed (the message says how to install it)."""
+
+    http_status = 503
+    code = "tts_unavailable"
+
+
+class TtsFailed(VendorError):
+    """Text-to-speech failed while rendering prompts."""
+
+    code = "tts_failed"
+
+
+class AsrUnavailable(VendorError):
+    """No speech recognition model is installed (the message says how to install one)."""
+
+    http_status = 503
+    code = "asr_unavailable"
+
+
+class AsrFailed(VendorError):
+    """Speech recognition failed on one recording; `retryable` is False for unreadable input."""
+
+    code = "asr_failed"
+
+
+class ConfigurationError(HotlineError):
+    code = "configuration_error"
