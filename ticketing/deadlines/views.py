@@ -1,0 +1,140 @@
+"""HTTP API of the deadline engine: rules, holiday overrides, the calendar and a due-time preview.
+Reads: any authenticated actor. Writes: admins only."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from hotline.context import AppContext
+from hotline.deps import get_context
+from hotline.errors import ValidationFailed
+from ticketing.deadlines import service
+from ticketing.deadlines.schemas import (
+    CalendarDay,
+    CalendarOut,
+    HolidayIn,
+    HolidayOut,
+    PreviewIn,
+    PreviewOut,
+    RuleIn,
+    RuleOut,
+)
+from ticketing.deadlines.sla import DeadlineKind
+from ticketing.deadlines.workdays import MAX_YEAR, MIN_YEAR
+from ticketing.enums import Role, TicketType, Urgency
+from ticketing.org.auth import CurrentActor, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["deadlines"])
+
+Context = Annotated[AppContext, Depends(get_context)]
+Year = Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)]
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_day(value: str) -> date:
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"day must be a date written YYYY-MM-DD, got {value!r}", field="day") from None
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+@router.get("/deadline-rules", response_model=list[RuleOut])
+def list_rules(actor: CurrentActor, session: DbSession, context: Context,
+               locality: Annotated[str | None, Query(max_length=64)] = None) -> list[RuleOut]:
+    rows = service.list_rules(session, locality=locality or context.settings.locality)
+    return [RuleOut.model_validate(r) for r in rows]
+
+
+@router.put("/deadline-rules", response_model=RuleOut)
+def put_rule(body: RuleIn, actor: CurrentActor, session: DbSession, context: Context) -> RuleOut:
+    actor.require(Role.ADMIN)
+    rule = service.upsert_rule(
+        session, locality=body.locality or context.settings.locality, kind=body.kind.value,
+        ticket_type=body.ticket_type.value if body.ticket_type else None, urgency=body.urgency.value,
+        unit=body.unit.value, amount=body.amount,
+    )
+    session.commit()
+    service.invalidate_policy_cache()
+    return RuleOut.model_validate(rule)
+
+
+@router.delete("/deadline-rules", status_code=204)
+def delete_rule(
+    actor: CurrentActor, session: DbSession, context: Context,
+    urgency: Annotated[Urgency, Query()],
+    kind: Annotated[DeadlineKind, Query()] = DeadlineKind.HANDLE,
+    ticket_type: Annotated[TicketType | None, Query()] = None,
+    locality: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> Response:
+    actor.require(Role.ADMIN)
+    service.delete_rule(session, locality=locality or context.settings.locality, kind=kind.value,
+                        ticket_type=ticket_type.value if ticket_type else None, urgency=urgency.value)
+    session.commit()
+    service.invalidate_policy_cache()
+    return Response(status_code=204)
+
+
+# --- holiday overrides ---------------------------------------------------------------------------------
+@router.get("/holidays", response_model=list[HolidayOut])
+def list_holidays(actor: CurrentActor, session: DbSession, year: Year | None = None) -> list[HolidayOut]:
+    return [HolidayOut.model_validate(o) for o in service.list_overrides(session, year=year)]
+
+
+@router.get("/holidays/{day}", response_model=HolidayOut)
+def get_holiday(day: str, actor: CurrentActor, session: DbSession) -> HolidayOut:
+    return HolidayOut.model_validate(service.get_override(session, day=_parse_day(day)))
+
+
+@router.put("/holidays/{day}", response_model=HolidayOut)
+def put_holiday(day: str, body: HolidayIn, actor: CurrentActor, session: DbSession) -> HolidayOut:
+    actor.require(Role.ADMIN)
+    the_day = _parse_day(day)
+    if not MIN_YEAR <= the_day.year <= MAX_YEAR:
+        raise ValidationFailed(f"year must be between {MIN_YEAR} and {MAX_YEAR}", field="day")
+    override = service.upsert_override(session, day=the_day, is_workday=body.is_workday, note=body.note)
+    session.commit()
+    service.invalidate_policy_cache()
+    return HolidayOut.model_validate(override)
+
+
+@router.delete("/holidays/{day}", status_code=204)
+def delete_holiday(day: str, actor: CurrentActor, session: DbSession) -> Response:
+    actor.require(Role.ADMIN)
+    service.delete_override(session, day=_parse_day(day))
+    session.commit()
+    service.invalidate_policy_cache()
+    return Response(status_code=204)
+
+
+# --- calendar and preview ---------------------------------------------------------------------------------
+@router.get("/calendar/{year}", response_model=CalendarOut)
+def get_calendar(year: int, actor: CurrentActor, session: DbSession, context: Context) -> CalendarOut:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(f"year must be between {MIN_YEAR} and {MAX_YEAR}", field="year", year=year)
+    calendar = service.load_policy(session, settings=context.settings).calendar
+    days = [CalendarDay(day=d, weekday=d.isoweekday(), is_workday=flag, source=source)
+            for d, flag, source in calendar.year_days(year)]
+    return CalendarOut(year=year, working_days=sum(d.is_workday for d in days), days=days)
+
+
+@router.post("/deadlines/preview", response_model=PreviewOut)
+def preview(body: PreviewIn, actor: CurrentActor, session: DbSession, context: Context) -> PreviewOut:
+    policy = service.load_policy(session, settings=context.settings)
+    ticket_type = body.ticket_type.value if body.ticket_type else None
+    due = policy.due(body.accepted_at, urgency=body.urgency.value, ticket_type=ticket_type)
+    first = policy.due(body.accepted_at, urgency=body.urgency.value, ticket_type=ticket_type,
+                       kind=DeadlineKind.FIRST_CONTACT.value)
+    calendar = policy.calendar
+    return PreviewOut(
+        accepted_at=policy.local(body.accepted_at), due_at=policy.local(due),
+        first_contact_due_at=policy.local(first),
+        working_days_to_due=calendar.working_days_between(calendar.local_day(body.accepted_at),
+                                                          calendar.local_day(due)),
+    )

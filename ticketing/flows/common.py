@@ -1,0 +1,139 @@
+"""What every ticket use case shares: one transaction with retry, transitions that always write an event,
+department scoping, and the deadline policy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from hotline.context import AppContext
+from hotline.database import utcnow
+from hotline.errors import ConcurrentUpdate, NotFound, PermissionDenied, ValidationFailed
+from ticketing import service, states
+from ticketing.enums import AssignmentRole, Role
+from ticketing.models import Ticket, TicketAssignment
+from ticketing.org.auth import Actor
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+def run(ctx: AppContext, work: Callable[[Session], T]) -> T:
+    """Run `work` in a transaction and commit. A concurrent update of the same ticket (stale version, or
+    the event sequence number taken meanwhile) is retried from a fresh read; after ATTEMPTS it becomes a 409."""
+    for attempt in range(1, ATTEMPTS + 1):
+        with ctx.sessions() as session:
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except (StaleDataError, IntegrityError) as exc:
+                session.rollback()
+                if isinstance(exc, IntegrityError) and service.SEQ_CONSTRAINT not in str(exc.orig) \
+                        and "ticket_events.ticket_id, ticket_events.seq" not in str(exc.orig):
+                    raise
+                log.info("concurrent update, attempt %d of %d", attempt, ATTEMPTS)
+    raise ConcurrentUpdate("the ticket was changed concurrently; reload and retry")
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def assign(ticket: Ticket, **values: Any) -> dict[str, list[Any]]:
+    """Set fields and return what changed as {field: [before, after]} for the event."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        value = jsonable(value) if isinstance(value, Enum) else value
+        before = getattr(ticket, name)
+        if before != value:
+            changes[name] = [jsonable(before), jsonable(value)]
+            setattr(ticket, name, value)
+    return changes
+
+
+def transition(session: Session, ticket: Ticket, actor: Actor, action: str, *, note: str | None = None,
+               changes: dict[str, list[Any]] | None = None, target: str | None = None) -> None:
+    """Check the action against the state machine, move the status and write the immutable event."""
+    before = None if action == "create" else ticket.status
+    rule = states.check(action, status=before, role=actor.role)
+    new_status = target or (rule.target.value if rule.target else None)
+    if new_status and new_status != before:
+        ticket.status = new_status
+        if before is not None and (before in service.OPEN) != (new_status in service.OPEN):
+            service.set_assignments_open(session, ticket=ticket, is_open=new_status in service.OPEN)
+    service.add_event(
+        session, ticket=ticket, action=action, actor_id=actor.id, actor_role=actor.role.value,
+        actor_name=actor.name, from_status=before, to_status=ticket.status, note=note,
+        changes=changes or {}, at=utcnow(),
+    )
+
+
+def can_see(ticket: Ticket, actor: Actor) -> bool:
+    if actor.role != Role.DEPARTMENT:
+        return True
+    return service.active_assignment(ticket, department_id=actor.department_id) is not None
+
+
+def load(session: Session, number: str, actor: Actor, *, for_update: bool = True) -> Ticket:
+    """Fetch a ticket the actor may see (department staff: only their unit's cases; others get 404).
+    Writes (for_update) load the assignments only when they are read; reads load them with the ticket."""
+    ticket = service.get_ticket(session, number=number, for_update=for_update, assignments=not for_update)
+    if not can_see(ticket, actor):
+        raise NotFound(f"ticket {number} not found", number=number)
+    return ticket
+
+
+def load_record(session: Session, number: str, actor: Actor) -> service.TicketRecord:
+    """`load` for the write flows: the locked row as a TicketRecord (no ORM object; saved before COMMIT)."""
+    ticket = service.get_ticket_record(session, number=number)
+    if not can_see(ticket, actor):
+        raise NotFound(f"ticket {number} not found", number=number)
+    return ticket
+
+
+def own_assignment(ticket: Ticket, actor: Actor, *, lead_only: bool) -> TicketAssignment:
+    if actor.role != Role.DEPARTMENT:
+        raise PermissionDenied("only staff of a handling department (承办单位) may do this")
+    assignment = service.active_assignment(ticket, department_id=actor.department_id)
+    if assignment is None:
+        raise NotFound(f"ticket {ticket.number} not found", number=ticket.number)
+    if lead_only and assignment.role != AssignmentRole.LEAD.value:
+        raise PermissionDenied("only the lead department (主办单位) may do this; co-handling units add notes")
+    return assignment
+
+
+def limit_text(text: str | None, *, limit: int, field: str) -> str | None:
+    if text is not None and len(text) > limit:
+        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field, limit=limit)
+    return text
+
+
+def policy(session: Session, ctx: AppContext):
+    from ticketing.deadlines.service import load_policy
+
+    return load_policy(session, settings=ctx.settings)
+
+
+def check_category(session: Session, ctx: AppContext, category_id: int) -> None:
+    from ticketing.org.catalogue import check_category
+
+    check_category(session, category_id=category_id, max_age=ctx.settings.catalogue_cache_seconds)
+
+
+def check_departments(session: Session, ctx: AppContext, department_ids: list[int]) -> None:
+    from ticketing.org.catalogue import check_departments
+
+    check_departments(session, department_ids=department_ids, max_age=ctx.settings.catalogue_cache_seconds)

@@ -1,0 +1,143 @@
+"""Read use cases: what an actor may see of tickets, shaped for the API and the console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from hotline.context import AppContext
+from hotline.database import utcnow
+from ticketing import phones, service, states
+from ticketing.deadlines.sla import light_for
+from ticketing.enums import Role
+from ticketing.flows.common import load
+from ticketing.models import Ticket
+from ticketing.org.auth import Actor
+from ticketing.schemas import (
+    AssignmentOut,
+    EventOut,
+    RepeatOut,
+    RequestOut,
+    TicketOut,
+    TicketPage,
+    TicketSummary,
+)
+
+
+def _light(ctx: AppContext, ticket: Ticket, now):
+    return light_for(ticket.due_at, now, yellow_hours=ctx.settings.yellow_hours, closed_at=ticket.closed_at)
+
+
+def ticket_view(ctx: AppContext, *, number: str, actor: Actor) -> TicketOut:
+    with ctx.reader() as session:
+        ticket = load(session, number, actor, for_update=False)
+        return present(ctx, session, ticket, actor)
+
+
+def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
+    names = service.department_names(session, ids={ticket.lead_department_id})
+    merged_into = service.ticket_numbers(session, ids=[ticket.merged_into_id] if ticket.merged_into_id else [])
+    sees_caller = actor.role.value in ctx.settings.roles_seeing_caller
+    return TicketOut(
+        number=ticket.number, channel=ticket.channel, ticket_type=ticket.ticket_type, status=ticket.status,
+        urgency=ticket.urgency, title=ticket.title, content=ticket.content,
+        caller_masked=phones.mask(ticket.caller_phone), caller_phone=ticket.caller_phone if sees_caller else None,
+        caller_name=ticket.caller_name, callers_count=len(ticket.callers), category_id=ticket.category_id,
+        address=ticket.address, district=ticket.district, department_id=ticket.lead_department_id,
+        department=names.get(ticket.lead_department_id), accepted_at=ticket.accepted_at, due_at=ticket.due_at,
+        first_contact_due_at=ticket.first_contact_due_at, first_contact_at=ticket.first_contact_at,
+        light=_light(ctx, ticket, utcnow()), dispatched_at=ticket.dispatched_at, replied_at=ticket.replied_at,
+        closed_at=ticket.closed_at, reply=ticket.reply, satisfaction=ticket.satisfaction,
+        supervise_count=ticket.supervise_count, reopen_count=ticket.reopen_count,
+        merged_into=merged_into.get(ticket.merged_into_id) if ticket.merged_into_id else None,
+        assignments=[AssignmentOut.model_validate(a) for a in ticket.assignments],
+        recording_url=ticket.recording_url, transcript=ticket.transcript, suggestions=ticket.suggestions,
+        allowed_actions=states.allowed_actions(status=ticket.status, role=actor.role),
+        created_at=ticket.created_at, version=ticket.version,
+    )
+
+
+def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, order: str, limit: int,
+                 offset: int) -> TicketPage:
+    limit = max(1, min(limit, ctx.settings.page_size_max))
+    if actor.role == Role.DEPARTMENT:
+        flt.visible_to_department = actor.department_id if actor.department_id is not None else -1
+    if flt.caller_phone is not None:
+        flt.caller_phone = phones.normalize(flt.caller_phone)
+    now = utcnow()
+    with ctx.reader() as session:
+        rows = service.list_tickets(session, flt=flt, now=now, yellow=timedelta(hours=ctx.settings.yellow_hours),
+                                    order=order, limit=limit + 1, offset=offset)
+        page = rows[:limit]
+        names = service.department_names(session, ids={t.lead_department_id for t in page})
+    items = [
+        TicketSummary(
+            number=t.number, channel=t.channel, ticket_type=t.ticket_type, status=t.status, urgency=t.urgency,
+            title=t.title, content=t.content, caller_masked=phones.mask(t.caller_phone),
+            department_id=t.lead_department_id, department=names.get(t.lead_department_id), due_at=t.due_at,
+            light=_light(ctx, t, now), created_at=t.created_at,
+        )
+        for t in page
+    ]
+    return TicketPage(items=items, limit=limit, offset=offset, has_more=len(rows) > limit)
+
+
+def history(ctx: AppContext, *, number: str, actor: Actor) -> list[EventOut]:
+    with ctx.reader() as session:
+        ticket = load(session, number, actor, for_update=False)
+        return [EventOut.model_validate(e) for e in service.events(session, ticket_id=ticket.id)]
+
+
+def repeats(ctx: AppContext, *, number: str, actor: Actor) -> list[RepeatOut]:
+    """Suggested merges: same caller, or same address and category, within the repeat window."""
+    with ctx.reader() as session:
+        ticket = load(session, number, actor, for_update=False)
+        since = ticket.created_at - timedelta(days=ctx.settings.repeat_window_days)
+        return [
+            RepeatOut(number=t.number, status=t.status, title=t.title, created_at=t.created_at, reason=reason)
+            for t, reason in service.find_repeats(session, ticket=ticket, since=since)
+            if actor.role != Role.DEPARTMENT or service.active_assignment(t, department_id=actor.department_id)
+        ]
+
+
+def repeat_report(ctx: AppContext, *, days: int, limit: int) -> list[dict]:
+    """Matters raised by at least repeat_min_count cases (merged repeats), for the supervisors' report."""
+    with ctx.reader() as session:
+        rows = service.merged_counts(session, min_count=ctx.settings.repeat_min_count,
+                                     since=utcnow() - timedelta(days=days), limit=limit)
+        return [
+            {"number": t.number, "title": t.title, "status": t.status, "cases": n,
+             "callers": len({c.phone for c in t.callers if c.phone}), "department_id": t.lead_department_id}
+            for t, n in rows
+        ]
+
+
+def pending_requests(ctx: AppContext, *, kind: str, actor: Actor, limit: int, offset: int) -> list[RequestOut]:
+    actor.require(Role.SUPERVISOR, Role.ADMIN)
+    with ctx.reader() as session:
+        return [
+            RequestOut(id=r.id, ticket_number=number, kind=kind, department_id=r.department_id, status=r.status,
+                       reason=r.reason, requested_at=r.requested_at,
+                       working_days=getattr(r, "working_days", None))
+            for r, number in service.pending_requests(session, kind=kind, limit=limit, offset=offset)
+        ]
+
+
+def ticket_rows(ctx: AppContext, *, limit: int, statuses: list[str] | None = None) -> list[dict]:
+    """Newest tickets as plain dicts for the command line (operators on the server see full numbers)."""
+    now = utcnow()
+    with ctx.reader() as session:
+        rows = service.list_tickets(session, flt=service.TicketFilter(statuses=statuses), now=now,
+                                    yellow=timedelta(hours=ctx.settings.yellow_hours), order="newest",
+                                    limit=limit, offset=0)
+        names = service.department_names(session, ids={t.lead_department_id for t in rows})
+        return [
+            {"number": t.number, "channel": t.channel, "type": t.ticket_type, "urgency": t.urgency,
+             "status": t.status, "due_at": t.due_at.astimezone(ctx.settings.tz).isoformat(),
+             "light": _light(ctx, t, now).value, "caller": t.caller_phone,
+             "caller_masked": phones.mask(t.caller_phone), "title": t.title, "content": t.content,
+             "department": names.get(t.lead_department_id), "recording_url": t.recording_url,
+             "created_at": t.created_at.astimezone(ctx.settings.tz).isoformat()}
+            for t in rows
+        ]

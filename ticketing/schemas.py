@@ -1,0 +1,232 @@
+"""Request and response shapes of the ticket API. Unknown fields are refused (extra="forbid")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ticketing.enums import Channel, Light, Satisfaction, Status, TicketType, Urgency
+
+Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+# Hard ceilings; the configurable (usually lower) limits in Settings are checked in flows.
+TEXT_CEILING = 200_000
+NOTE_CEILING = 20_000
+
+
+class TicketCreate(BaseModel):
+    model_config = Strict
+
+    channel: Channel
+    ticket_type: TicketType
+    content: str = Field(min_length=1, max_length=TEXT_CEILING)
+    title: str | None = Field(None, max_length=500, description="Default: the start of the content.")
+    caller_phone: str | None = Field(None, max_length=40)
+    caller_name: str | None = Field(None, max_length=100)
+    category_id: int | None = None
+    address: str | None = Field(None, max_length=300)
+    district: str | None = Field(None, max_length=64)
+    urgency: Urgency = Urgency.NORMAL
+    accepted_at: datetime | None = Field(None, description="Default: now. Must not lie in the future.")
+
+    @field_validator("accepted_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("accepted_at needs a UTC offset, e.g. 2026-11-23T09:30:00+08:00")
+        return value
+
+
+class TriageIn(BaseModel):
+    model_config = Strict
+
+    ticket_type: TicketType | None = None
+    category_id: int | None = None
+    urgency: Urgency | None = None
+    title: str | None = Field(None, min_length=1, max_length=500)
+    address: str | None = Field(None, max_length=300)
+    district: str | None = Field(None, max_length=64)
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class DispatchIn(BaseModel):
+    model_config = Strict
+
+    lead_department_id: int | None = Field(None, description="Default: the dispatch catalogue's suggestion.")
+    co_department_ids: list[int] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class NoteIn(BaseModel):
+    model_config = Strict
+
+    note: str = Field(min_length=1, max_length=NOTE_CEILING)
+
+
+class OptionalNoteIn(BaseModel):
+    model_config = Strict
+
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class ReplyIn(BaseModel):
+    model_config = Strict
+
+    reply: str = Field(min_length=1, max_length=TEXT_CEILING)
+
+
+class ReturnIn(BaseModel):
+    model_config = Strict
+
+    reason: str = Field(min_length=2, max_length=NOTE_CEILING)
+    suggested_department_id: int | None = None
+
+
+class ReviewReturnIn(BaseModel):
+    model_config = Strict
+
+    uphold: bool = Field(description="true: the return is justified, re-dispatch (改派); false: reject it.")
+    new_department_id: int | None = Field(None, description="Required when upholding.")
+    co_department_ids: list[int] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class ExtensionIn(BaseModel):
+    model_config = Strict
+
+    working_days: int = Field(ge=1, le=365)
+    reason: str = Field(min_length=2, max_length=NOTE_CEILING)
+
+
+class DecisionIn(BaseModel):
+    model_config = Strict
+
+    approve: bool
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class ReopenIn(BaseModel):
+    model_config = Strict
+
+    reason: str = Field(min_length=2, max_length=NOTE_CEILING)
+    resupervise: bool = Field(True, description="Also record a re-supervision (再督办).")
+
+
+class MergeIn(BaseModel):
+    model_config = Strict
+
+    into: str = Field(min_length=1, max_length=32, description="Number of the case that stays.")
+    note: str | None = Field(None, max_length=NOTE_CEILING)
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    department_id: int
+    role: str
+    status: str
+    assigned_at: datetime
+    accepted_at: datetime | None
+    replied_at: datetime | None
+    reply: str | None
+
+
+class TicketOut(BaseModel):
+    number: str
+    channel: Channel
+    ticket_type: TicketType
+    status: Status
+    urgency: Urgency
+    title: str
+    content: str
+    caller_masked: str | None
+    caller_phone: str | None = Field(None, description="Only for roles allowed to see it.")
+    caller_name: str | None
+    callers_count: int
+    category_id: int | None
+    address: str | None
+    district: str | None
+    department_id: int | None
+    department: str | None
+    accepted_at: datetime
+    due_at: datetime
+    first_contact_due_at: datetime | None
+    first_contact_at: datetime | None
+    light: Light
+    dispatched_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    reply: str | None
+    satisfaction: Satisfaction | None
+    supervise_count: int
+    reopen_count: int
+    merged_into: str | None
+    assignments: list[AssignmentOut]
+    recording_url: str | None
+    transcript: str | None
+    suggestions: dict[str, Any] | None
+    allowed_actions: list[str]
+    created_at: datetime
+    version: int
+
+
+class TicketSummary(BaseModel):
+    number: str
+    channel: Channel
+    ticket_type: TicketType
+    status: Status
+    urgency: Urgency
+    title: str
+    content: str
+    caller_masked: str | None
+    department_id: int | None
+    department: str | None
+    due_at: datetime
+    light: Light
+    created_at: datetime
+
+
+class TicketPage(BaseModel):
+    items: list[TicketSummary]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    action: str
+    actor_role: str
+    actor_name: str
+    from_status: str | None
+    to_status: str | None
+    at: datetime
+    note: str | None
+    changes: dict[str, Any]
+
+
+class RepeatOut(BaseModel):
+    number: str
+    status: Status
+    title: str
+    created_at: datetime
+    reason: str
+
+
+class RequestOut(BaseModel):
+    """A return (退单) or extension (延期) request."""
+
+    id: int
+    ticket_number: str
+    kind: str
+    department_id: int
+    status: str
+    reason: str
+    requested_at: datetime
+    working_days: int | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None

@@ -1,0 +1,11 @@
+"""Celery tasks of the ticket domain: IDs in, one flow, idempotent."""
+
+from hotline.celery_app import celery, worker_context
+
+from ticketing import flows
+
+
+@celery.task(name="ticketing.sweep_lights")
+def sweep_lights() -> dict[str, int]:
+    """Beat runs this every settings.sweep_interval_seconds; re-running it changes nothing."""
+    return flows.sweep_lights(worker_context())
