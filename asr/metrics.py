@@ -1,0 +1,30 @@
+"""Character error rate, the accuracy measure for Chinese transcripts (punctuation and spaces ignored)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def normalise_for_cer(text: str) -> str:
+    from asr.text import to_simplified
+
+    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith(("P", "Z", "S", "C")))
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    """Edits needed to turn the hypothesis into the reference, per reference character."""
+    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return edit_distance(ref, hyp) / len(ref)

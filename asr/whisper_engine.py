@@ -1,0 +1,137 @@
+"""Offline Mandarin fallback: Whisper base through faster-whisper (CTranslate2, int8 on CPU).
+
+Decoding is bounded: Silero VAD keeps only speech, no conditioning on previous text, one temperature
+fallback, a token cap per 30 s window, a wall-clock budget of `max_rtf` × audio length (partial text,
+complete=False), and a guard against the phrases Whisper invents on silence."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from asr.audio import read_pcm16
+from asr.port import Segment, Transcript
+from asr.text import normalise_zh
+from hotline.errors import AsrFailed, AsrUnavailable
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+INITIAL_PROMPT = "以下是普通话的句子。"
+# A 30 s window of fast Mandarin is ~180 characters; more tokens than this means a decoding loop.
+MAX_NEW_TOKENS = 250
+# Texts Whisper produces from silence or music (subtitle credits, the prompt echoed back).
+HALLUCINATIONS = (
+    "以下是普通话的句子", "字幕由", "字幕提供", "請不吝點贊", "请不吝点赞", "订阅", "訂閱", "谢谢观看", "感谢观看",
+    "明镜与点点栏目", "优优独播剧场",
+)
+_REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+_PEAK_SILENCE = 64  # int16 peak below this is digital silence: skip the model entirely
+_lock = threading.Lock()
+
+
+class WhisperRecognizer:
+    name = "whisper"
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        threads: int = 2,
+        max_rtf: float = 2.0,
+        max_audio_seconds: float = 600.0,
+        beam_size: int = 5,
+        vad_min_silence_ms: int = 500,
+        grace_seconds: float = 1.0,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.threads = threads
+        self.max_rtf = max_rtf
+        self.max_audio_seconds = max_audio_seconds
+        self.beam_size = beam_size
+        self.vad_min_silence_ms = vad_min_silence_ms
+        self.grace_seconds = grace_seconds  # fixed allowance on top of max_rtf x audio (short clips)
+
+    def load(self):
+        """Load the model now (it is cached per process); raises AsrUnavailable when not installed."""
+        return load_model(str(self.model_path.resolve()), self.threads)
+
+    def transcribe(self, wav_path: Path) -> Transcript:
+        samples, _, seconds, truncated = read_pcm16(Path(wav_path), SAMPLE_RATE, self.max_audio_seconds)
+        model = self.load()
+        if samples.size == 0 or int(np.abs(samples).max()) < _PEAK_SILENCE:
+            return Transcript("", (), self.name, seconds, complete=not truncated)
+        audio = samples.astype(np.float32) / 32768.0
+        started = time.monotonic()
+        budget = self.max_rtf * min(seconds, self.max_audio_seconds) + self.grace_seconds
+        try:
+            pieces, _info = model.transcribe(
+                audio,
+                language="zh",
+                task="transcribe",
+                initial_prompt=INITIAL_PROMPT,
+                beam_size=self.beam_size,
+                temperature=(0.0, 0.4),
+                condition_on_previous_text=False,
+                compression_ratio_threshold=2.4,
+                log_prob_threshold=-1.0,
+                no_speech_threshold=0.6,
+                max_new_tokens=MAX_NEW_TOKENS,
+                vad_filter=True,
+                vad_parameters={"min_silence_duration_ms": self.vad_min_silence_ms},
+            )
+            segments: list[Segment] = []
+            complete = not truncated
+            for piece in pieces:
+                segment = _clean(piece)
+                if segment is not None:
+                    segments.append(segment)
+                if time.monotonic() - started > budget:
+                    log.warning("whisper: decoding budget %.1fs exceeded on %s; keeping partial text",
+                                budget, wav_path)
+                    complete = False
+                    break
+        except (RuntimeError, ValueError) as exc:  # CTranslate2 / onnxruntime failures
+            raise AsrFailed(f"whisper failed on {wav_path}: {exc}", retryable=True) from exc
+        text = "".join(s.text for s in segments)
+        return Transcript(text, tuple(segments), self.name, seconds, complete)
+
+
+def _clean(piece) -> Segment | None:
+    text = normalise_zh(piece.text)
+    text = _REPEAT.sub(r"\1", text)
+    if not text or any(h in text for h in HALLUCINATIONS) and len(text) < 30:
+        return None
+    if piece.no_speech_prob > 0.8 and piece.avg_logprob < -0.7:
+        return None
+    confidence = min(1.0, max(0.0, math.exp(piece.avg_logprob)))
+    return Segment(round(piece.start, 2), round(piece.end, 2), text, round(confidence, 3))
+
+
+def model_installed(path: Path) -> bool:
+    return all((Path(path) / name).is_file() for name in ("model.bin", "config.json", "tokenizer.json"))
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str, threads: int):
+    if not model_installed(Path(path)):
+        raise AsrUnavailable(
+            f"Whisper model not installed at {path}: run `hotline asr install whisper-base` "
+            "(or set HOTLINE_WHISPER_MODEL_PATH to a faster-whisper model directory)"
+        )
+    with _lock:
+        from faster_whisper import WhisperModel
+
+        log.info("loading Whisper model from %s (%d threads)", path, threads)
+        try:
+            return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=1)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise AsrUnavailable(f"cannot load Whisper model at {path}: {exc}; reinstall it with "
+                                 "`hotline asr install whisper-base`") from exc

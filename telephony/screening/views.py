@@ -1,0 +1,104 @@
+"""Abuse screening API: agents report incidents and record appeals; supervisors decide blacklist entries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from hotline.context import AppContext
+from hotline.deps import get_context, get_reader
+from telephony.screening import flows, service
+from telephony.screening.schemas import (
+    AppealDecisionIn,
+    AppealIn,
+    AttemptOut,
+    BlacklistIn,
+    EntryOut,
+    HistoryOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentResult,
+    ReasonIn,
+)
+from ticketing.enums import Role
+from ticketing.org.auth import CurrentActor
+
+router = APIRouter(prefix="/api/v1/abuse", tags=["abuse"])
+Context = Annotated[AppContext, Depends(get_context)]
+ReadSession = Annotated[Session, Depends(get_reader)]
+STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+
+
+@router.post("/incidents", response_model=IncidentResult, status_code=201)
+def report_incident(body: IncidentIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.report_incident(context, actor=actor, **body.model_dump())
+
+
+@router.get("/incidents", response_model=list[IncidentOut])
+def list_incidents(actor: CurrentActor, session: ReadSession, caller: str | None = None, kind: str | None = None,
+                   source: str | None = None, limit: int = 100) -> list[dict]:
+    actor.require(*STAFF)
+    number = flows.caller_number(caller) if caller else None
+    rows = service.list_incidents(session, caller=number, kind=kind, source=source, limit=min(limit, 500))
+    return [flows.incident_row(i) for i in rows]
+
+
+@router.get("/blacklist", response_model=list[EntryOut])
+def list_entries(actor: CurrentActor, session: ReadSession, status: str | None = None, caller: str | None = None,
+                 appeal_status: str | None = None, limit: int = 100) -> list[dict]:
+    actor.require(*STAFF)
+    number = flows.caller_number(caller) if caller else None
+    rows = service.list_entries(session, status=status, caller=number, appeal_status=appeal_status,
+                                limit=min(limit, 500))
+    return [flows.entry_row(e) for e in rows]
+
+
+@router.post("/blacklist", response_model=EntryOut, status_code=201)
+def blacklist(body: BlacklistIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.blacklist(context, actor=actor, caller=body.caller, days=body.days, reason=body.reason)
+
+
+@router.post("/blacklist/{entry_id}/confirm", response_model=EntryOut)
+def confirm(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.confirm(context, actor=actor, entry_id=entry_id, reason=body.reason)
+
+
+@router.post("/blacklist/{entry_id}/reject", response_model=EntryOut)
+def reject(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.reject(context, actor=actor, entry_id=entry_id, reason=body.reason or "")
+
+
+@router.post("/blacklist/{entry_id}/lift", response_model=EntryOut)
+def lift(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.lift(context, actor=actor, entry_id=entry_id, reason=body.reason or "")
+
+
+@router.post("/blacklist/{entry_id}/appeal", response_model=EntryOut)
+def appeal(entry_id: int, body: AppealIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.appeal(context, actor=actor, entry_id=entry_id, text=body.text)
+
+
+@router.post("/blacklist/{entry_id}/appeal/decision", response_model=EntryOut)
+def decide_appeal(entry_id: int, body: AppealDecisionIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.decide_appeal(context, actor=actor, entry_id=entry_id, grant=body.grant, reason=body.reason)
+
+
+@router.get("/attempts", response_model=list[AttemptOut])
+def list_attempts(actor: CurrentActor, session: ReadSession, emergency: bool | None = None,
+                  unreviewed: bool = False, limit: int = 100) -> list[dict]:
+    actor.require(*STAFF)
+    rows = service.list_attempts(session, emergency=emergency, unreviewed=unreviewed, limit=min(limit, 500))
+    return [flows.attempt_row(a) for a in rows]
+
+
+@router.post("/attempts/{attempt_id}/review", response_model=AttemptOut)
+def review_attempt(attempt_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+    return flows.review_attempt(context, actor=actor, attempt_id=attempt_id, reason=body.reason)
+
+
+@router.get("/callers/{caller}", response_model=HistoryOut)
+def caller_history(caller: str, actor: CurrentActor, session: ReadSession) -> dict:
+    actor.require(*STAFF)
+    return flows.caller_history(session, caller=caller)

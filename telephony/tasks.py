@@ -1,0 +1,27 @@
+"""Celery tasks of the telephony domain: IDs in, one flow, idempotent."""
+
+from functools import lru_cache
+
+from hotline.celery_app import celery, worker_context
+
+from telephony import flows
+
+
+@lru_cache(maxsize=1)
+def _recognizer():
+    """One recognizer per worker process: loading a model takes seconds, reusing it takes none."""
+    from asr.engines import make_recognizer
+
+    return make_recognizer(worker_context().settings)
+
+
+@celery.task(name="telephony.process_call")
+def process_call(call_id: int) -> str:
+    """Transcribe a recorded call and register its ticket; a repeated delivery changes nothing."""
+    return flows.process_call(worker_context(), call_id=call_id, recognizer=_recognizer())
+
+
+@celery.task(name="telephony.sweep_calls")
+def sweep_calls() -> dict[str, int]:
+    """Beat: re-enqueue calls whose processing is due or was lost."""
+    return flows.sweep_calls(worker_context())
