@@ -1,0 +1,87 @@
+"""Live queue: Server-Sent Events announcing new cases to open queue pages.
+
+Cases are created by other processes too (phone calls, Open311, workers), so the stream polls the database —
+a cheap primary-key range read — every `settings.console_poll_seconds`, and ends when the browser goes away
+(checked every poll) or after `settings.console_stream_max_seconds` (the browser's EventSource reconnects and
+resumes from the Last-Event-ID it was sent)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agent_console.session import require
+from hotline.context import AppContext
+from ticketing.enums import LABELS_ZH, Role
+from ticketing.models import Ticket
+from ticketing.org.auth import Actor
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+QUEUE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+BATCH = 20  # most cases announced per poll; the rest follow on the next one
+KEEPALIVE_POLLS = 30  # a comment line every this many empty polls keeps proxies from closing the stream
+RETRY_MS = 1000
+
+
+def newest_id(session: Session) -> int:
+    """Id of the newest case (0 if none): the page remembers it and the stream announces what follows."""
+    return session.scalar(select(func.max(Ticket.id))) or 0
+
+
+def newer_tickets(session: Session, *, after_id: int, limit: int = BATCH) -> list[dict]:
+    rows = session.execute(
+        select(Ticket.id, Ticket.number, Ticket.title, Ticket.urgency, Ticket.channel)
+        .where(Ticket.id > after_id).order_by(Ticket.id).limit(limit)
+    ).all()
+    return [{"id": r.id, "number": r.number, "title": r.title, "urgency": r.urgency,
+             "urgency_zh": LABELS_ZH.get(r.urgency, r.urgency), "channel_zh": LABELS_ZH.get(r.channel, r.channel)}
+            for r in rows]
+
+
+def sse(event: str, data: dict, *, event_id: int) -> str:
+    return f"id: {event_id}\nevent: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def ticket_events(request: Request, ctx: AppContext, *, after_id: int) -> AsyncIterator[str]:
+    settings = ctx.settings
+    ends = time.monotonic() + settings.console_stream_max_seconds
+    yield f"retry: {RETRY_MS}\n: connected after {after_id}\n\n"
+    idle = 0
+
+    def poll() -> list[dict]:
+        with ctx.reader() as session:
+            return newer_tickets(session, after_id=after_id)
+
+    while time.monotonic() < ends:
+        if await request.is_disconnected():
+            return
+        rows = await anyio.to_thread.run_sync(poll)
+        for row in rows:
+            after_id = row["id"]
+            yield sse("ticket", row, event_id=row["id"])
+        idle = 0 if rows else idle + 1
+        if idle >= KEEPALIVE_POLLS:
+            idle = 0
+            yield ": keepalive\n\n"
+        if not rows or len(rows) < BATCH:
+            await asyncio.sleep(settings.console_poll_seconds)
+
+
+@router.get("/queue/stream")
+def queue_stream(request: Request, _actor: Annotated[Actor, Depends(require(*QUEUE_ROLES))], after: int = 0,
+                 last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None) -> StreamingResponse:
+    """Announce every case created after `after` (or the reconnecting browser's Last-Event-ID)."""
+    if last_event_id and last_event_id.isdigit():
+        after = max(after, int(last_event_id))
+    ctx = request.app.state.context
+    return StreamingResponse(ticket_events(request, ctx, after_id=after), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
