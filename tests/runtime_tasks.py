@@ -1,0 +1,58 @@
+"""Celery tasks used only by the runtime tests. Workers load this module through
+HOTLINE_CELERY_EXTRA_TASK_MODULES='["tests.runtime_tasks"]' with the repo on PYTHONPATH; the product never does.
+
+Every run writes to files in $HOTLINE_TEST_TASK_DIR so the test process can count executions."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from hotline.celery_app import celery
+
+
+def out_dir() -> Path:
+    return Path(os.environ["HOTLINE_TEST_TASK_DIR"])
+
+
+def append(name: str, line: str) -> None:
+    # O_APPEND writes of one short line are atomic between processes.
+    fd = os.open(out_dir() / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, f"{line}\n".encode())
+    finally:
+        os.close(fd)
+
+
+def read_lines(directory: Path, name: str) -> list[str]:
+    path = directory / name
+    return path.read_text().split() if path.exists() else []
+
+
+@celery.task(name="hotline_test.record")
+def record(token: str) -> None:
+    append("runs.log", token)
+
+
+@celery.task(name="hotline_test.effect_once")
+def effect_once(key: str, seconds: float = 0.0) -> str:
+    """The idempotent-task pattern: the effect is keyed, claimed atomically, and a redelivered or
+    repeated run that finds it done does nothing."""
+    done = out_dir() / f"done-{key}"
+    if done.exists():
+        append("skipped.log", key)
+        return "already done"
+    append("started.log", key)
+    time.sleep(seconds)
+    tmp = out_dir() / f".{key}.{os.getpid()}"
+    tmp.write_text(key)
+    try:
+        os.link(tmp, done)  # atomic and exclusive: only one run produces the effect
+    except FileExistsError:
+        append("skipped.log", key)
+        return "already done"
+    finally:
+        tmp.unlink()
+    append("effects.log", key)
+    return "done"
