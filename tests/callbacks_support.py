@@ -31,8 +31,9 @@ def closed_case(context, users, phone: str | None = "138 1234 5678") -> str:
 
 
 class Runner:
-    """Sweeps at a clock that moves forward (past the delay, the back-off and the lease) and runs every
-    handed-out visit like the Celery task would, recording the messages for duplicate deliveries."""
+    """Sweeps at a clock that moves forward (past the delay, the back-off and the lease, and on into the
+    allowed visit hours, whatever the wall clock says) and runs every handed-out visit like the Celery task
+    would, recording the messages for duplicate deliveries."""
 
     def __init__(self, context, queue, outbound: FakeOutboundCalls | None = None, sms: FakeSms | None = None):
         self.context, self.queue = context, queue
@@ -41,7 +42,7 @@ class Runner:
         self.delivered: list[tuple[int, str]] = []
 
     def sweep(self, advance_days: float = 3.0) -> dict[str, int]:
-        self.now += timedelta(days=advance_days)
+        self.now = allowed_after(self.context, self.now + timedelta(days=advance_days))
         self.queue.sent.clear()
         counts = schedule.sweep(self.context, now=self.now)
         for name, args, _ in list(self.queue.sent):
@@ -53,6 +54,13 @@ class Runner:
     def redeliver(self) -> list[str]:
         return [flows.run_visit(self.context, visit_id=v, token=t, outbound=self.outbound, sms=self.sms)
                 for v, t in self.delivered]
+
+
+def allowed_after(context, moment):
+    """The first instant at or after `moment` in the visit hours of a day on which visits are made."""
+    with context.sessions() as session:
+        calendar = schedule.calendar_for(context, session)
+    return schedule.next_allowed(moment, settings=context.settings, calendar=calendar)
 
 
 def visit_of(context, number: str) -> ReturnVisit:
