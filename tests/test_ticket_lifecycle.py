@@ -14,9 +14,10 @@ def act(client, headers, number, action, body=None, expect=200):
     return response.json()
 
 
-def test_register_assigns_number_deadline_and_history(client, people):
+def test_register_assigns_number_deadline_and_history(client, people, settings):
     t = new_ticket(client, people["agent"])
     assert re.fullmatch(r"\d{8}\d{5}", t["number"])
+    assert t["number"][:8] == f"{datetime.fromisoformat(t['accepted_at']).astimezone(settings.tz):%Y%m%d}"
     assert t["status"] == "registered" and t["light"] == "green"
     assert t["caller_phone"] == "13812345678" and t["caller_masked"] == "138****5678"
     accepted = datetime.fromisoformat(t["accepted_at"])
@@ -25,8 +26,18 @@ def test_register_assigns_number_deadline_and_history(client, people):
     assert due.astimezone().utcoffset() is not None
     events = client.get(f"/api/v1/tickets/{t['number']}/events", headers=people["agent"]).json()
     assert [e["action"] for e in events] == ["create"] and events[0]["to_status"] == "registered"
-    second = new_ticket(client, people["agent"])
+    # accepted at the same instant, so on the same local day even when the clock passes midnight meanwhile
+    second = new_ticket(client, people["agent"], accepted_at=t["accepted_at"])
     assert int(second["number"]) == int(t["number"]) + 1
+
+
+def test_numbers_restart_at_local_midnight_not_utc_midnight(client, people):
+    """Asia/Shanghai midnight is 16:00 UTC: the day part and the sequence follow the local day."""
+    numbers = [new_ticket(client, people["agent"], accepted_at=at)["number"] for at in (
+        "2026-11-26T15:59:59Z", "2026-11-26T23:59:59+08:00", "2026-11-27T00:00:00+08:00", "2026-11-26T16:00:01Z",
+        "2026-11-27T08:30:00+08:00", "2026-11-27T15:59:59Z", "2026-11-27T16:00:00Z")]
+    assert numbers == ["2026112600001", "2026112600002", "2026112700001", "2026112700002", "2026112700003",
+                       "2026112700004", "2026112800001"]
 
 
 def test_full_happy_path_with_co_handling(client, people, org):
