@@ -194,3 +194,13 @@ def test_wav_tail_reads_levels_of_new_frames_only(tmp_path):
     levels = tail.levels()
     assert len(levels) == 20 and max(levels[:10]) == 0 and min(levels[10:]) > 4000
     assert tail.levels() == []
+
+
+def test_recordings_are_filed_by_the_local_day_not_the_hosts_day():
+    from telephony.sip.worker import recording_name
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    # 17:00 UTC on the 7th is 01:00 on the 8th in Shanghai; a host on UTC would still say the 7th
+    late = datetime.fromisoformat("2026-12-07T17:00:00+00:00")
+    assert recording_name("k1", at=late, tz=shanghai) == "20261208/k1.wav"
+    assert recording_name("k2", at=late.replace(hour=15, minute=59), tz=shanghai) == "20261207/k2.wav"

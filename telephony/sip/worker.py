@@ -13,7 +13,7 @@ import queue
 import signal
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import pjsua2 as pj
@@ -28,6 +28,12 @@ from telephony.sip.sipmsg import header_user, header_value, request_user
 from telephony.sip.writer import CallWriter, load_screen
 
 log = logging.getLogger(__name__)
+
+
+def recording_name(key: str, *, at: datetime, tz: tzinfo) -> str:
+    """Recordings are filed by the hotline's local day (like ticket numbers), not the host's day."""
+    return f"{at.astimezone(tz):%Y%m%d}/{key}.wav"
+
 
 class _Account(pj.Account):
     def __init__(self, worker: Worker) -> None:
@@ -225,7 +231,8 @@ class Worker:
     def _on_screened(self, call: PjCall, screened: tuple[bool, bool], now: float) -> None:
         call.session = CallSession(
             key=call.key, flow=self.flow, media=call, store=self.writer, prompts_dir=self.prompts_dir,
-            recordings_dir=self.recordings_dir, recording_name=f"{datetime.now().strftime('%Y%m%d')}/{call.key}.wav",
+            recordings_dir=self.recordings_dir,
+            recording_name=recording_name(call.key, at=datetime.now(UTC), tz=self.settings.tz),
             params=self.params, meter_factory=WavTail, on_recorded=self._recorded)
         call.session.caller, (call.session.blocked, call.session.warning) = call.caller, screened
         call.answer_at = max(now, call.arrived + self.ring_seconds)
