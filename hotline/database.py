@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -59,10 +62,57 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # Not pool_pre_ping (a SELECT 1 round trip on every checkout, i.e. every transaction): _check_on_checkout
+    # pings only a connection the server may have dropped.
+    check = not kwargs.get("pool_pre_ping") and kwargs.get("poolclass") is None
+    kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if check:
+        event.listen(engine, "checkin", _mark_checkin)
+        event.listen(engine, "checkout", _check_on_checkout)
+    return engine
+
+
+RECYCLE_SECONDS = 1800  # reopen pooled PostgreSQL connections after 30 min (idle links some networks cut)
+PING_IDLE_SECONDS = 30.0  # a connection idle longer than this is pinged before use
+
+
+def _mark_checkin(_dbapi_conn, record) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _check_on_checkout(dbapi_conn, record, _proxy) -> None:
+    """Hand out a pooled PostgreSQL connection without a round trip when it is surely alive.
+
+    An idle connection receives nothing, so if its socket is readable the server has closed it (restart,
+    pg_terminate_backend, idle timeout) or sent a notice: then, and after PING_IDLE_SECONDS of idleness
+    (a link dropped silently shows nothing), it is pinged; a failed ping raises DisconnectionError, and the
+    pool replaces the connection and checks out a fresh one (as pool_pre_ping would).
+    """
+    checked_in = record.info.get("checked_in")
+    if checked_in is None:  # just opened
+        return
+    idle = time.monotonic() - checked_in
+    try:
+        readable = bool(select.select([dbapi_conn.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):  # closed socket
+        readable = True
+    if not readable and idle <= PING_IDLE_SECONDS:
+        return
+    try:
+        _ping(dbapi_conn)
+    except Exception as exc:  # any failure means the connection is unusable
+        raise DisconnectionError(f"pooled connection lost: {exc}") from exc
+
+
+def _ping(dbapi_conn) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    finally:
+        cursor.close()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
