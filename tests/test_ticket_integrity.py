@@ -91,7 +91,7 @@ def test_list_filters_and_pagination(client, users, org):
 def test_sweep_turns_lights_and_raises_overdue_once(context, client, users):
     _, agent = users("agent")
     actor = Actor(id=None, role=Role.AGENT, name="坐席")
-    old = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday: due long ago
+    old = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)  # a Monday before any run of this suite: due long ago
     late = flows.create_ticket(context, data=TicketCreate(**BASE, accepted_at=old), actor=actor)
     fresh = new_ticket(client, agent, urgency="urgent")["number"]
     now = utcnow()
