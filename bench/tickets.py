@@ -9,7 +9,8 @@ each run --runs times after --warmup runs; filters that take a value (department
 from run to run. Prints p50/p95/p99/max in ms and queries/s; the target is p99 < 50 ms.
 Writes: triage then dispatch (ticketing.flows.triage / dispatch) of freshly registered tickets with 1, 2 and 4
 threads, then the same split over --processes processes (one Python process is bound by its GIL);
-prints flow calls/s (target >= 500/s), per-call latencies and this process's CPU time per call.
+prints flow calls/s (target >= 500/s), per-call latencies, and the CPU time per call of this process and of
+the PostgreSQL backends serving it (read from /proc: steadier than rates on a shared machine).
 HTTP: GET /api/v1/tickets through the FastAPI app (TestClient) to show the API's overhead.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of the SQL each listing ran (captured from the engine).
 Rows written by the write benchmark stay in the database (they are ordinary registered→dispatched cases).
@@ -220,10 +221,41 @@ def triage_and_dispatch(ctx: AppContext, w: World, numbers: list[str], seed: int
         out.extend([(middle - start) * 1000, (end - middle) * 1000])
 
 
+class BackendCpu:
+    """CPU time (user + system, from /proc) of the PostgreSQL backends serving this engine's connections: the
+    database's share of a write, measured apart from other sessions on a shared server (server on this host)."""
+
+    def __init__(self, engine) -> None:
+        self.pids: set[int] = set()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_conn, _record) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            self.pids.add(cur.fetchone()[0])
+
+    def seconds(self) -> dict[int, float]:
+        out = {}
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # backend gone (connection closed) or server on another host
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+        return out
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
 def bench_writes(ctx: AppContext, w: World, args) -> None:
     print(f"\nwrites: flows.triage then flows.dispatch on fresh registered tickets ({args.writes} tickets "
           f"= {2 * args.writes} flow calls per run)")
     rng = random.Random(args.seed)
+    backends = BackendCpu(ctx.engine)
+    ctx.engine.dispose()  # the pool's connections are reopened, so every backend is seen
     for threads in args.threads:
         start = time.perf_counter()
         numbers = register(ctx, w, args.writes, rng)
@@ -232,13 +264,14 @@ def bench_writes(ctx: AppContext, w: World, args) -> None:
         results: list[list[float]] = [[] for _ in range(threads)]
         workers = [threading.Thread(target=triage_and_dispatch, args=(ctx, w, part, args.seed + k, results[k]))
                    for k, part in enumerate(slices)]
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, db_cpu = time.perf_counter(), time.process_time(), backends.seconds()
         for t in workers:
             t.start()
         for t in workers:
             t.join()
         elapsed = time.perf_counter() - start
         cpu_ms = (time.process_time() - cpu) * 1000 / (2 * args.writes)
+        db_ms = backends.spent(db_cpu, backends.seconds()) * 1000 / (2 * args.writes)
         samples = [x for r in results for x in r]
         if len(samples) != 2 * args.writes:
             raise SystemExit(f"only {len(samples)} of {2 * args.writes} writes finished (see errors above)")
@@ -247,7 +280,8 @@ def bench_writes(ctx: AppContext, w: World, args) -> None:
         flag = "ok " if rate >= TARGET_WRITES else "MISS"
         print(f"  {flag} {threads} thread(s): {rate:7.0f} writes/s ({rate / 2:6.0f} tickets/s)  per call "
               f"p50 {p['p50']:6.1f}  p95 {p['p95']:6.1f}  p99 {p['p99']:6.1f} ms   "
-              f"[Python CPU {cpu_ms:4.2f} ms/call; create_ticket, 1 thread: {reg:5.0f}/s]", flush=True)
+              f"[CPU/call: Python {cpu_ms:4.2f} ms, PostgreSQL backend {db_ms:4.2f} ms; "
+              f"create_ticket, 1 thread: {reg:5.0f}/s]", flush=True)
 
 
 def _write_process(url: str, writes: int, threads: int, seed: int, ready, go, results) -> None:
