@@ -54,12 +54,14 @@ def render(engine: str | None, keys: tuple[str, ...], force: bool, no_db: bool) 
 @ivr.command("check")
 def check() -> None:
     """Validate the IVR flow file and list prompts that have no WAV yet."""
-    from ivr.flow import load_flow
+    from ivr.flow import flow_path, load_flow, missing_warning_notice
     from ivr.render import missing_prompts
 
     settings = get_settings()
     flow = load_flow(settings=settings)
     click.echo(f"flow ok: {len(flow.nodes)} nodes, open hours {flow.limits.open_hours}")
+    if gap := missing_warning_notice(flow, flow_path(settings=settings)):
+        click.echo(f"warning: {gap}", err=True)
     missing = missing_prompts(settings, flow)
     if missing:
         click.echo("prompts without audio (run `hotline ivr render`): " + ", ".join(missing))

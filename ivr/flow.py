@@ -12,7 +12,8 @@ Node kinds (every node waits for the caller or ends the call, so the engine neve
 
 Call-wide numbers (open hours, retries, record limits...) live in `limits`; `load_flow(settings=...)`
 fills them from settings unless the file sets them. Unknown keys, unknown node references and unknown
-prompt keys are refused with a ConfigurationError naming the culprit.
+prompt keys are refused with a ConfigurationError naming the culprit. A flow without `warning` is valid but
+never plays the abuse warning: `missing_warning_notice` words that for whoever loads the flow at start-up.
 """
 
 from __future__ import annotations
@@ -232,11 +233,28 @@ def parse_flow(data: dict, *, settings=None, source: str = "<flow>") -> Flow:
                                  source=source, errors=lines) from None
 
 
-def load_flow(path: Path | str | None = None, *, settings=None) -> Flow:
-    """Read and validate a flow file (default: the Chinese default flow; settings.ivr_flow_path if set)."""
+def flow_path(path: Path | str | None = None, *, settings=None) -> Path:
+    """The flow file `load_flow` reads for the same arguments."""
     if path is None and settings is not None and getattr(settings, "ivr_flow_path", None):
         path = settings.ivr_flow_path
-    path = Path(path) if path is not None else DEFAULT_FLOW_PATH
+    return Path(path) if path is not None else DEFAULT_FLOW_PATH
+
+
+def missing_warning_notice(flow: Flow, source: Path | str) -> str | None:
+    """What is lost when `flow` has no `warning` notice node (None when it has one).
+
+    The flow stays valid, but the screen's abuse warning then has nowhere to play: a caller due it is let
+    through without it and their incidents stay unwarned. Callers of load_flow at start-up report this text."""
+    if flow.warning is not None:
+        return None
+    return (f"IVR flow {source} has no 'warning' notice node: callers due the abuse warning (after a first abuse "
+            "incident) will not hear it and their incidents stay unwarned. Add \"warning\": \"<node>\" naming a "
+            "notice node that plays 'abuse_warning' (see ivr/default_flow.json)")
+
+
+def load_flow(path: Path | str | None = None, *, settings=None) -> Flow:
+    """Read and validate a flow file (default: the Chinese default flow; settings.ivr_flow_path if set)."""
+    path = flow_path(path, settings=settings)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

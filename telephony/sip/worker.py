@@ -60,11 +60,12 @@ class Worker:
             from hotline.context import AppContext
 
             ctx = AppContext.from_settings(settings)
-        if flow is None:
-            from ivr.flow import load_flow
+        from ivr.flow import flow_path, load_flow, missing_warning_notice
 
-            flow = load_flow(settings=settings)
-        self.flow = flow
+        source = "given to the worker" if flow is not None else flow_path(settings=settings)
+        self.flow = flow if flow is not None else load_flow(settings=settings)
+        if gap := missing_warning_notice(self.flow, source):
+            log.warning("worker %s: %s", name, gap)
         self.writer = CallWriter(ctx, worker=name, on_lookup=self._lookup_reply, on_screen=self._screen_reply,
                                  screen=screen or load_screen(settings.telephony_caller_screen, ctx))
         self.prompts_dir = settings.data_dir.resolve() / "prompts"
