@@ -12,7 +12,7 @@ from hotline.database import utcnow
 from hotline.errors import PermissionDenied, ValidationFailed
 from ticketing import flows, reports
 from ticketing.enums import Role
-from ticketing.models import Ticket, TicketAssignment
+from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 from ticketing.schemas import DispatchIn, ReopenIn, TicketCreate, TriageIn
 from tests.factories import build_org
@@ -50,17 +50,32 @@ def _edit(context, number: str, **values) -> None:
         s.commit()
 
 
-def _lead_assignment(context, number: str) -> TicketAssignment:
+def _at(context, number: str, when: datetime) -> None:
+    """Test set-up only: the instants the reports count a case by (registered, dispatched, closed) become
+    `when`, so the whole data set lies on one local day even if the clock passes midnight while it is built."""
     with context.sessions() as s:
         ticket = s.scalars(select(Ticket).where(Ticket.number == number)).one()
-        return next(a for a in ticket.assignments if a.role == "lead")
+        ticket.created_at = when
+        if ticket.closed_at is not None:
+            ticket.closed_at = when
+        for assignment in ticket.assignments:
+            if assignment.role == "lead":
+                assignment.assigned_at = when
+        s.commit()
 
 
 @pytest.fixture
-def data(context):
+def now():
+    """The one clock reading a test builds its data at and asks its periods for."""
+    return utcnow()
+
+
+@pytest.fixture
+def data(context, now):
     """Dept A (住建局): t1, t2 accepted in time, t3 never accepted; t1 closed on time and satisfied; t2 closed,
     reopened and closed again after its deadline, rated dissatisfied. Dept B (交通局): t4 accepted after 25 h,
-    closed on time, not rated. t5 went to A ten days ago (only in the 30-day period)."""
+    closed on time, not rated. All four were registered, dispatched and closed at `now`. t5 went to A ten days
+    ago (only in the 30-day period)."""
     org = build_org(context)
     a = Actor(id=None, role=Role.DEPARTMENT, name="A", department_id=org.housing)
     b = Actor(id=None, role=Role.DEPARTMENT, name="B", department_id=org.other)
@@ -71,13 +86,14 @@ def data(context):
     _finish(context, t2, a)
     flows.reopen(context, number=t2, data=ReopenIn(reason="市民不满意"), actor=SUPERVISOR)
     _finish(context, t2, a)
-    _edit(context, t2, satisfaction="dissatisfied", due_at=utcnow() - timedelta(hours=1))
+    _edit(context, t2, satisfaction="dissatisfied", due_at=now - timedelta(hours=1))
     flows.accept(context, number=t4, actor=b)
-    late = _lead_assignment(context, t4)
-    _edit(context, t4, assignment_accepted_at=late.assigned_at + timedelta(hours=25))
+    _edit(context, t4, assignment_accepted_at=now + timedelta(hours=25))
     _finish(context, t4, b, accept=False)
+    for number in (t1, t2, t3, t4):
+        _at(context, number, now)
     t5 = _new(context, lead=org.housing)
-    ten_days_ago = utcnow() - timedelta(days=10)
+    ten_days_ago = now - timedelta(days=10)
     _edit(context, t5, created_at=ten_days_ago, assignment_assigned_at=ten_days_ago)
     return org
 
@@ -86,8 +102,8 @@ def _by_name(report) -> dict[str, reports.DepartmentFigures]:
     return {d.department: d for d in report.departments}
 
 
-def test_department_rates_match_hand_computed_figures(context, data):
-    today = reports.period_for(context.settings, preset="today")
+def test_department_rates_match_hand_computed_figures(context, data, now):
+    today = reports.period_for(context.settings, preset="today", now=now)
     report = _by_name(reports.department_report(context, period=today, actor=SUPERVISOR))
     a, b = report["市住建局"], report["市交通局"]
     assert (a.dispatched, a.responded, a.response_rate) == (3, 2, 66.7)
@@ -100,8 +116,8 @@ def test_department_rates_match_hand_computed_figures(context, data):
     assert set(report) == {"市住建局", "市交通局"}
 
 
-def test_totals_period_and_settings(context, data):
-    month = reports.period_for(context.settings, preset="30d")
+def test_totals_period_and_settings(context, data, now):
+    month = reports.period_for(context.settings, preset="30d", now=now)
     report = reports.department_report(context, period=month, actor=SUPERVISOR)
     a = _by_name(report)["市住建局"]
     assert (a.dispatched, a.responded, a.response_rate) == (4, 2, 50.0)  # t5 counts in 30 days
@@ -116,22 +132,25 @@ def test_totals_period_and_settings(context, data):
     assert report["市住建局"].satisfaction_rate == 100.0
 
 
-def test_overview_counts_intake_and_lights(context):
+def test_overview_counts_intake_and_lights(context, now):
     org = build_org(context)
-    _new(context, channel="phone", kind="complaint")
-    _new(context, channel="phone", kind="consult")
+    phone = [_new(context, channel="phone", kind="complaint"), _new(context, channel="phone", kind="consult")]
     red = _new(context, channel="web", kind="complaint", lead=org.housing)
     yellow = _new(context, channel="wechat", kind="help")
-    _edit(context, red, due_at=utcnow() - timedelta(hours=2))
-    _edit(context, yellow, due_at=utcnow() + timedelta(hours=3))
+    for number in (*phone, red, yellow):
+        _at(context, number, now)
+    _edit(context, red, due_at=now - timedelta(hours=2))
+    _edit(context, yellow, due_at=now + timedelta(hours=3))
     old = _new(context, channel="sms")
-    _edit(context, old, created_at=utcnow() - timedelta(days=3))
-    view = reports.overview(context, period=reports.period_for(context.settings, preset="today"), actor=SUPERVISOR)
+    _edit(context, old, created_at=now - timedelta(days=3))
+    view = reports.overview(context, period=reports.period_for(context.settings, preset="today", now=now),
+                            actor=SUPERVISOR, now=now)
     assert view.intake_total == 4
     assert view.intake_by_channel == {"phone": 2, "web": 1, "wechat": 1}
     assert view.intake_by_type == {"complaint": 2, "consult": 1, "help": 1}
     assert view.open_by_light == {"green": 3, "yellow": 1, "red": 1}
-    week = reports.overview(context, period=reports.period_for(context.settings, preset="7d"), actor=SUPERVISOR)
+    week = reports.overview(context, period=reports.period_for(context.settings, preset="7d", now=now),
+                            actor=SUPERVISOR, now=now)
     assert week.intake_by_channel["sms"] == 1 and week.intake_total == 5
 
 
@@ -154,6 +173,8 @@ def test_periods(settings):
 def test_reports_api(client, context, data, users):
     _, boss = users("supervisor")
     _, agent = users("agent")
+    # the endpoints read the clock themselves (no `now` parameter): this request still assumes the local day
+    # has not changed since the `data` fixture built its cases
     response = client.get("/api/v1/reports/departments", params={"period": "today"}, headers=boss)
     assert response.status_code == 200, response.text
     body = response.json()
