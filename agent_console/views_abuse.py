@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from abuse import flows, service
+from abuse.models import ENTRY_STATUSES, KIND_LABELS
 from agent_console.forms import form_int, required_text
 from agent_console.session import CheckedActor, ConsoleActor
 from agent_console.templating import templates
-from telephony.screening import flows, service
-from telephony.screening.models import ENTRY_STATUSES, KIND_LABELS
 from ticketing.enums import Role
 
 router = APIRouter(prefix="/console/abuse", include_in_schema=False)

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from telephony.screening.detector import detect
-from telephony.screening.lexicon import load
+from abuse.detector import detect
+from abuse.lexicon import load
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import httpx
 import uvicorn
 
 from agent_console.session import COOKIE
-from hotline.app import create_app
+from wiring.app import create_app
 from hotline.context import AppContext
 from hotline.database import make_engine, make_session_factory, upgrade
 from hotline.settings import Settings

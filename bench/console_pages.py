@@ -24,7 +24,7 @@ from sqlalchemy import select, text
 
 from agent_console.session import COOKIE
 from bench.console_live import serve
-from hotline.app import create_app
+from wiring.app import create_app
 from hotline.context import AppContext
 from hotline.database import upgrade
 from hotline.settings import Settings

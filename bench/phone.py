@@ -101,7 +101,7 @@ class Platform:
             env["HOTLINE_BROKER_URL"] = args.broker
         self.log = work / "up.log"
         with open(self.log, "wb") as log:
-            self.up = subprocess.Popen([sys.executable, "-m", "hotline.cli", "up"], env=env, cwd=work,
+            self.up = subprocess.Popen([sys.executable, "-m", "wiring.cli", "up"], env=env, cwd=work,
                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         ready = wait_for(lambda: self.up.poll() is not None
                          or self.log.read_text(errors="replace").count("READY") >= args.workers, 180, 0.5)

@@ -333,7 +333,7 @@ def bench_write_processes(args) -> None:
 
 def make_app(ctx: AppContext):
     """The real app; routers of modules not written yet (other work in progress) are left out, with a note."""
-    import hotline.app as app_module
+    import wiring.app as app_module
 
     missing = []
     for path in list(app_module.ROUTERS):

@@ -12,12 +12,12 @@ import phonenumbers
 from callbacks import service
 from callbacks.models import UnmatchedReply, VisitAttempt
 from callbacks.schedule import retry_at
-from callbacks.sms import KEYS, SCORES, SmsGateway, SmsRejected, parse_reply, survey_text
+from callbacks.sms import KEYS, SCORES, parse_reply, survey_text
 from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import VendorError
 from ivr.survey import SurveySpec
-from telephony.port import OutboundCalls, OutboundResult
+from telephony.port import OutboundCalls, OutboundResult, SmsGateway, SmsRejected
 from ticketing.enums import Satisfaction
 from ticketing.flows import record_satisfaction
 from ticketing.org.auth import Actor

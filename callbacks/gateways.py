@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from threading import Lock
 
-from callbacks.sms import SmsGateway, load
+from callbacks.sms import load
 from hotline.settings import Settings
-from telephony.port import OutboundCalls
+from telephony.port import OutboundCalls, SmsGateway
 
 _lock = Lock()
 _cache: dict[tuple[str, int], object] = {}

@@ -1,6 +1,7 @@
-"""The SMS port of return visits, its in-package fake, and the reading of replies.
+"""Return-visit SMS: the gateway loader, an in-memory fake of the port, and the reading of replies.
 
-The Twilio adapter lives in telephony/twilio_sms.py (domain packages import no vendor SDK); a domestic SMS
+The port (`SmsGateway`, `SmsRejected`, `SmsUnavailable`) is in telephony/port.py beside the phone ports; the
+Twilio adapter lives in telephony/twilio_sms.py (domain packages import no vendor SDK); a domestic SMS
 gateway replaces it by implementing `SmsGateway` and naming its factory in settings.sms_gateway."""
 
 from __future__ import annotations
@@ -9,29 +10,9 @@ import importlib
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Protocol
 
-from hotline.errors import VendorError
 from hotline.settings import Settings
 from ticketing.enums import Satisfaction
-
-
-class SmsRejected(VendorError):
-    """The provider refused the message for good (4xx: bad number, blocked…): not retried."""
-
-
-class SmsUnavailable(VendorError):
-    """The provider failed or could not be reached (5xx, network): retried with back-off."""
-
-
-class SmsGateway(Protocol):
-    def send(self, to: str, body: str, *, status_callback: str | None) -> str:
-        """Send `body` to `to` (E.164); return the provider's message id."""
-        ...
-
-    def verify(self, url: str, params: dict[str, str], signature: str) -> bool:
-        """Whether a webhook request to `url` with form `params` carries a valid signature."""
-        ...
 
 
 def load(settings: Settings, path: str) -> object:

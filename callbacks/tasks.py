@@ -1,10 +1,12 @@
 """Celery tasks of return visits: IDs in, one flow, idempotent (the lease token makes a duplicate a no-op)."""
 
+from celery import shared_task
+
 from callbacks import flows, gateways, schedule
-from hotline.celery_app import celery, worker_context
+from hotline.context import worker_context
 
 
-@celery.task(name="callbacks.run_visit")
+@shared_task(name="callbacks.run_visit")
 def run_visit(visit_id: int, token: str) -> str:
     """Take one step of a due visit: survey call, SMS, or rating onto the ticket."""
     ctx = worker_context()
@@ -12,7 +14,7 @@ def run_visit(visit_id: int, token: str) -> str:
                            sms=gateways.sms(ctx.settings))
 
 
-@celery.task(name="callbacks.sweep_visits")
+@shared_task(name="callbacks.sweep_visits")
 def sweep_visits() -> dict[str, int]:
     """Beat: schedule visits of newly closed cases and hand out the due ones."""
     return schedule.sweep(worker_context())

@@ -21,18 +21,16 @@ from callbacks.schemas import (
     ReplyOut,
     VisitOut,
 )
-from callbacks.sms import SmsGateway
 from hotline.context import AppContext
-from hotline.deps import get_context, get_reader
+from hotline.deps import Ctx, ReadSession
 from hotline.errors import PermissionDenied
+from telephony.port import SmsGateway
 from ticketing.enums import Role
 from ticketing.flows.common import load
 from ticketing.org.auth import CurrentActor
 from ticketing.phones import normalize
 
 router = APIRouter(prefix="/api/v1/callbacks", tags=["return visits"])
-Context = Annotated[AppContext, Depends(get_context)]
-ReadSession = Annotated[Session, Depends(get_reader)]
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 TWIML_THANKS = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>感谢您的评价！</Message></Response>'
 VIEW_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.AGENT)
@@ -58,7 +56,7 @@ async def _signed_form(request: Request, ctx: AppContext, gateway: SmsGateway) -
 
 
 @router.post("/sms/reply", include_in_schema=False)
-async def sms_reply(request: Request, ctx: Context, gateway: Gateway) -> Response:
+async def sms_reply(request: Request, ctx: Ctx, gateway: Gateway) -> Response:
     form = await _signed_form(request, ctx, gateway)
     result = flows.handle_reply(ctx, phone=normalize(form.get("From")), body=form.get("Body", ""),
                                 message_ref=form.get("MessageSid", ""))
@@ -66,7 +64,7 @@ async def sms_reply(request: Request, ctx: Context, gateway: Gateway) -> Respons
 
 
 @router.post("/sms/status", include_in_schema=False)
-async def sms_status(request: Request, ctx: Context, gateway: Gateway) -> Response:
+async def sms_status(request: Request, ctx: Ctx, gateway: Gateway) -> Response:
     form = await _signed_form(request, ctx, gateway)
     flows.handle_status(ctx, message_ref=form.get("MessageSid", ""), status=form.get("MessageStatus", ""))
     return Response(status_code=204)
@@ -102,7 +100,7 @@ def _phone_filter(phone: str | None) -> str | None:
 
 
 @router.get("/opt-outs", response_model=list[OptOutOut])
-def list_opt_outs(actor: CurrentActor, ctx: Context, session: ReadSession, phone: str | None = None,
+def list_opt_outs(actor: CurrentActor, ctx: Ctx, session: ReadSession, phone: str | None = None,
                   limit: int = Query(100, ge=1, le=500)) -> list[OptOutOut]:
     """Callers who want no return visits, newest first (source sms = a STOP reply, staff = recorded by hand)."""
     actor.require(*manage.MANAGERS)
@@ -112,21 +110,21 @@ def list_opt_outs(actor: CurrentActor, ctx: Context, session: ReadSession, phone
 
 
 @router.post("/opt-outs", status_code=201)
-def add_opt_out(body: OptOutIn, actor: CurrentActor, ctx: Context) -> dict:
+def add_opt_out(body: OptOutIn, actor: CurrentActor, ctx: Ctx) -> dict:
     """Record a caller's opt-out (409 if there is one); the number is normalised like every caller number."""
     result = manage.add_opt_out(ctx, actor=actor, phone=body.phone, reason=body.reason)
     return result | {"phone": manage.shown_phone(ctx.settings, actor, result["phone"])}
 
 
 @router.post("/opt-outs/remove")
-def remove_opt_out(body: OptOutIn, actor: CurrentActor, ctx: Context) -> dict:
+def remove_opt_out(body: OptOutIn, actor: CurrentActor, ctx: Ctx) -> dict:
     """Allow return visits to the caller again (404 if the number has no opt-out)."""
     phone = manage.remove_opt_out(ctx, actor=actor, phone=body.phone, reason=body.reason)
     return {"phone": manage.shown_phone(ctx.settings, actor, phone), "removed": True}
 
 
 @router.get("/replies", response_model=list[ReplyOut])
-def list_replies(actor: CurrentActor, ctx: Context, session: ReadSession,
+def list_replies(actor: CurrentActor, ctx: Ctx, session: ReadSession,
                  status: Literal["open", "attached", "dismissed", "opt_out", "all"] = "open",
                  limit: int = Query(100, ge=1, le=500)) -> list[ReplyOut]:
     """SMS replies that matched no waiting visit (unknown sender, late, unreadable) and STOP replies."""
@@ -139,20 +137,20 @@ def list_replies(actor: CurrentActor, ctx: Context, session: ReadSession,
 
 
 @router.post("/replies/{reply_id}/attach")
-def attach_reply(reply_id: int, body: AttachIn, actor: CurrentActor, ctx: Context) -> dict:
+def attach_reply(reply_id: int, body: AttachIn, actor: CurrentActor, ctx: Ctx) -> dict:
     """Put an unmatched reply on the case's current visit; the rating goes through the normal flow."""
     return manage.attach_reply(ctx, actor=actor, reply_id=reply_id, ticket_number=body.ticket_number,
                                rating=body.rating, note=body.note)
 
 
 @router.post("/replies/{reply_id}/dismiss", status_code=204)
-def dismiss_reply(reply_id: int, body: DismissIn, actor: CurrentActor, ctx: Context) -> Response:
+def dismiss_reply(reply_id: int, body: DismissIn, actor: CurrentActor, ctx: Ctx) -> Response:
     manage.dismiss_reply(ctx, actor=actor, reply_id=reply_id, note=body.note)
     return Response(status_code=204)
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit(actor: CurrentActor, ctx: Context, session: ReadSession, phone: str | None = None,
+def audit(actor: CurrentActor, ctx: Ctx, session: ReadSession, phone: str | None = None,
           limit: int = Query(100, ge=1, le=500)) -> list[AuditOut]:
     """Who added or removed opt-outs and attached or dismissed replies, newest first."""
     actor.require(*manage.MANAGERS)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hotline.context import AppContext
@@ -31,3 +32,9 @@ def get_reader(request: Request) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+# The annotations every router uses (import these; do not redefine them in a view module).
+Ctx = Annotated[AppContext, Depends(get_context)]
+DbSession = Annotated[Session, Depends(get_session)]
+ReadSession = Annotated[Session, Depends(get_reader)]  # reads never take the SQLite write lock

@@ -1,5 +1,5 @@
 """The one error tree. Domain code raises these; vendor exceptions are mapped to them at the boundary;
-`hotline.app` maps them to HTTP in one handler."""
+`wiring.app` maps them to HTTP in one handler."""
 
 from __future__ import annotations
 

@@ -155,11 +155,11 @@ class Settings(BaseSettings):
     )
     sip_outbound_ring_seconds: float = Field(30.0, gt=0, description="Outbound calls: ring this long before no_answer.")
     telephony_caller_screen: str = Field(
-        "telephony.screening.screen:abuse_screen",
+        "abuse.screen:abuse_screen",
         description="Blacklist check on incoming calls: \"module:function\" taking the AppContext, returning a CallerScreen.",
     )
 
-    # --- abusive and nuisance callers (telephony/screening) ----------------------
+    # --- abusive and nuisance callers (abuse/) ----------------------
     abuse_window_days: int = Field(
         30, ge=1, description="Abuse incidents of one caller within this many days count towards a blacklist."
     )
@@ -179,7 +179,7 @@ class Settings(BaseSettings):
         24.0, gt=0, description="The abuse sweep checks transcripts and call patterns of calls ended this many hours back."
     )
     abuse_lexicon_path: str | None = Field(
-        None, description="JSON abuse lexicon (insults, threats, harassment); empty = the one shipped in telephony/screening."
+        None, description="JSON abuse lexicon (insults, threats, harassment); empty = the one shipped in abuse/."
     )
     abuse_sweep_seconds: float = Field(
         300.0, gt=0, description="How often beat expires blacklist entries and scans recent calls for abuse."

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
-
-from hotline.context import AppContext
-from hotline.deps import get_context, get_reader
+from hotline.deps import Ctx, DbSession, ReadSession
 from ivr import prompts
 from ivr.schemas import PromptIn, PromptOut
-from ticketing.org.auth import CurrentActor, DbSession
+from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/ivr", tags=["ivr"])
-Context = Annotated[AppContext, Depends(get_context)]
-ReadSession = Annotated[Session, Depends(get_reader)]
 
 
 @router.get("/prompts", response_model=list[PromptOut])
@@ -29,7 +23,7 @@ def get_prompt(key: str, _actor: CurrentActor, session: ReadSession) -> PromptOu
 
 
 @router.put("/prompts/{key}", response_model=PromptOut)
-def put_prompt(key: str, body: PromptIn, actor: CurrentActor, session: DbSession, context: Context) -> PromptOut:
+def put_prompt(key: str, body: PromptIn, actor: CurrentActor, session: DbSession, context: Ctx) -> PromptOut:
     view = prompts.edit_prompt(session, actor=actor, settings=context.settings, key=key, text=body.text)
     return PromptOut.model_validate(view)
 

@@ -1,4 +1,4 @@
-"""Ports of the telephony domain: what the rest of the platform asks of a phone system.
+"""Ports of the telephony domain: what the rest of the platform asks of a phone system (calls and SMS).
 
 Adapters (pjsua2 in telephony/sip/, the fakes in telephony/fake.py) implement these Protocols; callers only
 ever see these types."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from hotline.errors import VendorError
 from ivr.survey import SurveySpec
 
 Outcome = Literal["answered", "no_answer", "busy", "failed"]
@@ -66,3 +67,21 @@ class OutboundCalls(Protocol):
     timeout), carried out on a real call; prompts are keys of ivr.prompts / ivr.words."""
 
     def place_call(self, number: str, *, survey: SurveySpec) -> OutboundResult: ...
+
+
+class SmsRejected(VendorError):
+    """The provider refused the message for good (4xx: bad number, blocked…): not retried."""
+
+
+class SmsUnavailable(VendorError):
+    """The provider failed or could not be reached (5xx, network): retried with back-off."""
+
+
+class SmsGateway(Protocol):
+    def send(self, to: str, body: str, *, status_callback: str | None) -> str:
+        """Send `body` to `to` (E.164); return the provider's message id."""
+        ...
+
+    def verify(self, url: str, params: dict[str, str], signature: str) -> bool:
+        """Whether a webhook request to `url` with form `params` carries a valid signature."""
+        ...

@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 
-from hotline.celery_app import celery, worker_context
+from celery import shared_task
 
+from hotline.context import worker_context
 from telephony import flows
 
 
@@ -15,13 +16,13 @@ def _recognizer():
     return make_recognizer(worker_context().settings)
 
 
-@celery.task(name="telephony.process_call")
+@shared_task(name="telephony.process_call")
 def process_call(call_id: int) -> str:
     """Transcribe a recorded call and register its ticket; a repeated delivery changes nothing."""
     return flows.process_call(worker_context(), call_id=call_id, recognizer=_recognizer())
 
 
-@celery.task(name="telephony.sweep_calls")
+@shared_task(name="telephony.sweep_calls")
 def sweep_calls() -> dict[str, int]:
     """Beat: re-enqueue calls whose processing is due or was lost."""
     return flows.sweep_calls(worker_context())

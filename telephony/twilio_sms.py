@@ -1,4 +1,4 @@
-"""Twilio adapter of the return-visit SMS port (callbacks.sms.SmsGateway), on twilio-python.
+"""Twilio adapter of the return-visit SMS port (telephony.port.SmsGateway), on twilio-python.
 
 4xx answers are SmsRejected (not retried), 5xx and network errors SmsUnavailable (retried with back-off by
 the visit flow). Webhook signatures are checked with twilio's RequestValidator and the auth token."""
@@ -10,9 +10,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from callbacks.sms import SmsRejected, SmsUnavailable
 from hotline.errors import ValidationFailed
 from hotline.settings import Settings
+from telephony.port import SmsRejected, SmsUnavailable
 
 
 class TwilioSms:

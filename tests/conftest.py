@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.context import AppContext
 from hotline.database import make_engine, make_session_factory, upgrade
-from hotline.registry import metadata
+from wiring.registry import metadata
 from hotline.settings import Settings
 
 pytest_plugins = ["tests.factories"]  # shared fixtures: org, people
@@ -102,7 +102,7 @@ def session(context) -> Iterator[Session]:
 
 @pytest.fixture
 def app(context):
-    from hotline.app import create_app
+    from wiring.app import create_app
 
     return create_app(context.settings, context=context)
 

@@ -65,7 +65,7 @@ def start_worker(env: dict[str, str], log_path: Path, name: str, concurrency: in
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli", "worker", "-n", f"{name}@%h", "--concurrency", str(concurrency)],
+            [sys.executable, "-m", "wiring.cli", "worker", "-n", f"{name}@%h", "--concurrency", str(concurrency)],
             env=env, cwd=log_path.parent, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     finally:
         log.close()

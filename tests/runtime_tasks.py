@@ -9,7 +9,9 @@ import os
 import time
 from pathlib import Path
 
-from hotline.celery_app import celery
+from celery import shared_task
+
+from hotline.context import worker_context
 
 
 def out_dir() -> Path:
@@ -30,12 +32,18 @@ def read_lines(directory: Path, name: str) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-@celery.task(name="hotline_test.record")
+@shared_task(name="hotline_test.record")
 def record(token: str) -> None:
     append("runs.log", token)
 
 
-@celery.task(name="hotline_test.effect_once")
+@shared_task(name="hotline_test.relay")
+def relay(token: str) -> None:
+    """Enqueue `record(token)` from inside the worker, through the worker's AppContext (as flows do)."""
+    worker_context().enqueue("hotline_test.record", token)
+
+
+@shared_task(name="hotline_test.effect_once")
 def effect_once(key: str, seconds: float = 0.0) -> str:
     """The idempotent-task pattern: the effect is keyed, claimed atomically, and a redelivered or
     repeated run that finds it done does nothing."""

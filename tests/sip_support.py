@@ -393,7 +393,7 @@ def hotline_env(settings, **extra: str) -> dict[str, str]:
 
 def start_process(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
     log = log_path.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "hotline.cli", *argv], cwd=REPO, env=env, stdout=log,
+    return subprocess.Popen([sys.executable, "-m", "wiring.cli", *argv], cwd=REPO, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from abuse import flows, service
+from abuse.models import AbuseAudit, BlacklistEntry, BlockedAttempt
+from abuse.screen import abuse_screen
+from abuse.sweep import expire_due
 from hotline.database import utcnow
 from hotline.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from telephony.screening import flows, service
-from telephony.screening.models import AbuseAudit, BlacklistEntry, BlockedAttempt
-from telephony.screening.screen import abuse_screen
-from telephony.screening.sweep import expire_due
 from ticketing.org.auth import Actor
 
 MOBILE = "13800138000"

@@ -3,7 +3,7 @@ agents, and the caller's record (with a report form) loaded into the ticket page
 
 from __future__ import annotations
 
-from telephony.screening import flows, service
+from abuse import flows, service
 from tests.factories import build_org, new_ticket
 from tests.test_console_admin import console_login
 from ticketing.org.auth import Actor

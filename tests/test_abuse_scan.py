@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from abuse import flows, service
+from abuse.detector import detect
+from abuse.lexicon import load, parse
+from abuse.sweep import sweep
 from hotline.database import utcnow
 from hotline.errors import ConfigurationError
 from telephony.models import Call
-from telephony.screening import flows, service
-from telephony.screening.detector import detect
-from telephony.screening.lexicon import load, parse
-from telephony.screening.sweep import sweep
 from ticketing.org.auth import Actor
 
 DATA = json.loads((Path(__file__).parent / "data" / "abuse_labelled.json").read_text(encoding="utf-8"))["items"]

@@ -1,5 +1,5 @@
 """A blacklisted number calls the real pjsua2 worker via SIPp with the default caller screen
-(telephony.screening.screen:abuse_screen): the notice is played, the attempt is logged, and the emergency key
+(abuse.screen:abuse_screen): the notice is played, the attempt is logged, and the emergency key
 still records an urgent call that becomes an urgent ticket flagged for review. A number with one unwarned
 incident hears the recorded warning before the greeting on its next call (and only then)."""
 
@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from abuse import flows, service
+from abuse.sweep import sweep
 from asr.fake import FakeRecognizer
 from hotline.context import AppContext
 from hotline.database import make_session_factory
 from ivr.words import known_prompt_keys
 from telephony import flows as telephony_flows
 from telephony.models import Call
-from telephony.screening import flows, service
-from telephony.screening.sweep import sweep
 from tests.sip_support import (
     SIPP,
     call_pcap,
@@ -51,7 +51,7 @@ def worker(tmp_path_factory, database_url):
 
     root = tmp_path_factory.mktemp("abuse-sip")
     settings = Settings(data_dir=root / "data", database_url=database_url, _env_file=None)
-    assert settings.telephony_caller_screen == "telephony.screening.screen:abuse_screen"
+    assert settings.telephony_caller_screen == "abuse.screen:abuse_screen"
     make_prompts(settings.data_dir / "prompts", known_prompt_keys())
     write_wav(settings.data_dir / "prompts" / "abuse_warning.wav", tone(WARNING_SECONDS, 700))
     port, rtp = free_port(), free_port()

@@ -5,17 +5,18 @@ reports it only when it was really played; the writer forwards it to the caller 
 from __future__ import annotations
 
 import logging
+
 import pytest
 from sqlalchemy import select
 
+from abuse import flows, service
+from abuse.models import AbuseAudit
+from abuse.screen import abuse_screen
 from ivr.flow import load_flow
 from ivr.words import known_prompt_keys
 from telephony import flows as telephony_flows
 from telephony.fake import FakeCallerScreen
 from telephony.port import WARNING, AllowAll, Screening
-from telephony.screening import flows, service
-from telephony.screening.models import AbuseAudit
-from telephony.screening.screen import abuse_screen
 from telephony.sip.session import CallSession, RecordingParams
 from telephony.sip.writer import CallWriter
 from tests.sip_support import make_prompts

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR_FREE = ["ivr", "ticketing", "callbacks"]
+VENDOR_FREE = ["ivr", "ticketing", "callbacks", "abuse"]
 VENDORS = {"pjsua2", "vosk", "twilio"}
-PACKAGES = ["hotline", "ticketing", "telephony", "asr", "ivr", "callbacks", "agent_console"]
+PACKAGES = ["hotline", "ticketing", "telephony", "asr", "ivr", "callbacks", "abuse", "agent_console", "wiring"]
 MAX_LINES = 400
 
 

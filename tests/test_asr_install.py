@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import asr.install as installer
 from asr.install import WHISPER_MODEL_SHA256, install, read_marker
 from asr.whisper_engine import WhisperRecognizer
-from hotline.cli import main
+from wiring.cli import main
 from hotline.errors import AsrUnavailable, ValidationFailed
 from tests.asr_audio import phone_clip
 from tests.test_asr import WHISPER

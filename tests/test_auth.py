@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
-import hotline.app
+import wiring.app
 from hotline.settings import get_settings
 from ticketing.org.cli import user as user_cli
 from ticketing.org.models import ApiToken, Department, User
@@ -20,9 +20,9 @@ BAD = "invalid username or password"
 @pytest.fixture
 def app(context, monkeypatch):
     # Only the organisation router: these tests must not depend on other domains' routers.
-    from hotline.app import create_app
+    from wiring.app import create_app
 
-    monkeypatch.setattr(hotline.app, "ROUTERS", ["ticketing.org.views"])
+    monkeypatch.setattr(wiring.app, "ROUTERS", ["ticketing.org.views"])
     return create_app(context.settings, context=context)
 
 

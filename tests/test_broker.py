@@ -16,9 +16,9 @@ from queue import Empty
 import pytest
 from kombu import Connection
 
-import hotline.celery_app  # noqa: F401 - registers the hotline-sqlite:// scheme
+import wiring.celery_app  # noqa: F401 - registers the hotline-sqlite:// scheme
 from hotline.broker import SCHEME, sqlite_url
-from hotline.celery_app import make_celery
+from wiring.celery_app import make_celery
 from tests.runtime_support import runtime_env, runtime_settings, start_worker, stop_group, wait_until
 from tests.runtime_tasks import read_lines
 
@@ -115,7 +115,7 @@ def test_clean_close_gives_unacked_messages_back(broker_url):
 
 CONSUME_AND_HANG = textwrap.dedent("""
     import sys, time
-    import hotline.celery_app
+    import wiring.celery_app
     from kombu import Connection
     conn = Connection(sys.argv[1], transport_options={"polling_interval": 0.05, "visibility_timeout": 1})
     q = conn.SimpleQueue("jobs")
@@ -174,7 +174,7 @@ def test_a_live_consumer_keeps_its_lease_past_the_visibility_timeout(broker_url)
 
 PRODUCER = textwrap.dedent("""
     import sys
-    from hotline.celery_app import celery
+    from wiring.celery_app import celery
     prefix, count = sys.argv[1], int(sys.argv[2])
     for i in range(count):
         celery.send_task("hotline_test.record", args=[f"{prefix}-{i}"])

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from callbacks import flows, schedule
-from callbacks.sms import FakeSms, SmsRejected, SmsUnavailable, parse_reply
+from callbacks.sms import FakeSms, parse_reply
+from telephony.port import SmsRejected, SmsUnavailable
 from tests.callbacks_support import (
     E164,
     PHONE,

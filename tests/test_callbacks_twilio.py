@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from callbacks.sms import SmsRejected, SmsUnavailable
+from telephony.port import SmsRejected, SmsUnavailable
 from telephony.twilio_sms import TwilioSms
 from tests.callbacks_support import E164, Runner, attempts_of, closed_case, visit_of
 from tests.sip_support import free_port

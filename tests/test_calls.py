@@ -333,7 +333,7 @@ def test_the_registered_celery_task_runs_the_flow(context, settings, session, qu
     assert tasks.process_call.apply(args=(call_id,)).get() == "ticketed"  # redelivery
     assert len(tickets(session)) == 1
     assert tasks.sweep_calls.apply().get() == {"requeued": 0, "lost": 0}
-    from hotline.celery_app import celery, make_celery
+    from wiring.celery_app import celery, make_celery
     assert {"telephony.process_call", "telephony.sweep_calls"} <= set(celery.tasks)
     schedule = make_celery(settings).conf.beat_schedule["sweep-calls"]
     assert schedule == {"task": "telephony.sweep_calls", "schedule": settings.calls_sweep_seconds}
@@ -344,7 +344,7 @@ def test_calls_list_command(context, settings, queue):
 
     from click.testing import CliRunner
 
-    from hotline.cli import main
+    from wiring.cli import main
     from hotline.settings import get_settings
 
     place_call(context, settings)

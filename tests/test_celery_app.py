@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
+import textwrap
 import warnings
 
+import pytest
 from kombu import Connection
 from kombu.transport import TRANSPORT_ALIASES
 
-from hotline import celery_app
+from hotline import context as context_module
 from hotline.broker import SCHEME
-from hotline.celery_app import TASK_MODULES, make_celery, transport_options, worker_context
-from hotline.context import AppContext
+from hotline.context import AppContext, worker_context
+from hotline.errors import ConfigurationError
+from tests.runtime_support import runtime_env, runtime_settings, start_worker, stop_group, wait_until
+from tests.runtime_tasks import read_lines
+from wiring import celery_app
+from wiring.celery_app import TASK_MODULES, make_celery, transport_options
 
 
 def test_embedded_broker_is_the_default_and_its_scheme_is_registered(settings, tmp_path):
@@ -112,8 +120,8 @@ def _child_context_id(queue) -> None:
 
 
 def test_worker_context_is_one_per_process_and_rebuilt_after_fork(monkeypatch, settings):
-    monkeypatch.setattr(celery_app, "get_settings", lambda: settings)
-    monkeypatch.setattr(celery_app, "_context", None)
+    monkeypatch.setattr(context_module, "get_settings", lambda: settings)
+    monkeypatch.setattr(context_module, "_context", None)
     parent = worker_context()
     assert worker_context() is parent
     ctx = multiprocessing.get_context("fork")
@@ -127,3 +135,55 @@ def test_worker_context_is_one_per_process_and_rebuilt_after_fork(monkeypatch, s
     assert first != id(parent)  # but not the parent's (engines must not cross a fork)
     assert url == str(parent.engine.url)
     parent.engine.dispose()
+
+
+def test_a_context_without_the_wiring_refuses_to_enqueue_instead_of_dropping(settings, monkeypatch):
+    monkeypatch.setattr(context_module, "_sender", None)
+    context = AppContext.from_settings(settings)
+    try:
+        with pytest.raises(ConfigurationError, match="no task queue"):
+            context.enqueue("ticketing.sweep_lights")
+    finally:
+        context.engine.dispose()
+
+
+def test_domain_tasks_do_not_import_the_celery_app():
+    """Domains declare shared tasks; only the wiring knows the app (the import-graph test checks the rest)."""
+    import ast
+    from pathlib import Path
+
+    for module in TASK_MODULES:
+        tree = ast.parse(Path(module.replace(".", "/") + ".py").read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "wiring.celery_app" not in imported and "celery" in imported, module
+
+
+# A producer process of each kind: the API app's context, a command-line context, and (through the relay
+# task) the worker's own context. Each enqueues by name only, through hotline.context.
+PRODUCER = textwrap.dedent("""
+    import sys
+    kind = sys.argv[1]
+    if kind == "api":
+        from wiring.app import create_app
+        context = create_app().state.context
+        context.enqueue("hotline_test.record", "api")
+        context.enqueue("hotline_test.relay", "worker")
+    else:
+        import wiring.cli  # noqa: F401 - what `hotline ...` imports first
+        from hotline.context import AppContext
+        AppContext.from_settings(__import__("hotline.settings").settings.get_settings()).enqueue(
+            "hotline_test.record", "cli")
+""")
+
+
+def test_enqueue_from_api_cli_and_worker_processes_reaches_a_worker(settings, tmp_path):
+    s = runtime_settings(settings)
+    env = runtime_env(s, tmp_path)
+    worker = start_worker(env, tmp_path / "w.log", "enqueue")
+    try:
+        for kind in ("api", "cli"):
+            subprocess.run([sys.executable, "-c", PRODUCER, kind], env=env, cwd=tmp_path, check=True, timeout=120)
+        assert wait_until(lambda: len(read_lines(tmp_path, "runs.log")) >= 3, timeout=120)
+    finally:
+        stop_group(worker)
+    assert sorted(read_lines(tmp_path, "runs.log")) == ["api", "cli", "worker"]

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from hotline.cli import main
+from wiring.cli import main
 from hotline.settings import get_settings
 
 

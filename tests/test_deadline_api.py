@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from hotline import app as app_module
+from wiring import app as app_module
 from hotline.settings import get_settings
 from ticketing.deadlines import service
 from ticketing.deadlines.cli import sla

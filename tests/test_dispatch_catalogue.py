@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-import hotline.app
+import wiring.app
 from ticketing.org import service
 from ticketing.org.models import Category, Department, DispatchRule
 
@@ -13,9 +13,9 @@ from ticketing.org.models import Category, Department, DispatchRule
 @pytest.fixture
 def app(context, monkeypatch):
     # Only the organisation router: these tests must not depend on other domains' routers.
-    from hotline.app import create_app
+    from wiring.app import create_app
 
-    monkeypatch.setattr(hotline.app, "ROUTERS", ["ticketing.org.views"])
+    monkeypatch.setattr(wiring.app, "ROUTERS", ["ticketing.org.views"])
     return create_app(context.settings, context=context)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hotline.cli import main
+from wiring.cli import main
 from hotline.settings import get_settings
 from ivr.flow import DEFAULT_FLOW_PATH, load_flow, missing_warning_notice
 from telephony.port import AllowAll

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hotline.cli import main
+from wiring.cli import main
 from hotline.errors import NotFound, TtsFailed, TtsUnavailable
 from hotline.settings import get_settings
 from ivr.prompts import DEFAULT_PROMPTS, set_prompt

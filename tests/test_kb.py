@@ -32,7 +32,7 @@ SUPERVISOR = Actor(id=None, role=Role.SUPERVISOR, name="班长")
 
 @pytest.fixture
 def api(client):
-    """The whole application (hotline.app.create_app) on the test database."""
+    """The whole application (wiring.app.create_app) on the test database."""
     return client
 
 

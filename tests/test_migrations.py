@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from hotline.database import include_object
-from hotline.registry import metadata
+from wiring.registry import metadata
 
 
 def test_models_and_migrations_agree(engine):

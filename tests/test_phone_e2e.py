@@ -79,7 +79,7 @@ def platform(tmp_path_factory, database_url):
                       HOTLINE_RTP_PORT_START=str(rtp), HOTLINE_ASR_MODEL_DIR=str(MODELS),
                       HOTLINE_ASR_ENGINE="auto", HOTLINE_WORKER_CONCURRENCY="2", HOTLINE_RUNNER_STOP_TIMEOUT="20",
                       HOTLINE_LOG_LEVEL="INFO")
-    cli = [sys.executable, "-m", "hotline.cli"]
+    cli = [sys.executable, "-m", "wiring.cli"]
     subprocess.run([*cli, "ivr", "render", "--engine", "espeak", "--no-db"], env=env, cwd=root, check=True,
                    timeout=120, capture_output=True)
     goodbye = Path(s.data_dir) / "prompts" / "goodbye.wav"   # a changed prompt is kept like a recorded one

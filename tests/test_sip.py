@@ -258,7 +258,7 @@ def test_ping_command_is_the_health_check(worker):
     """`hotline telephony ping` (the container health check) sees a live worker and fails on a dead port."""
     import sys
 
-    hotline = [sys.executable, "-m", "hotline.cli", "telephony", "ping", "--host", "127.0.0.1"]
+    hotline = [sys.executable, "-m", "wiring.cli", "telephony", "ping", "--host", "127.0.0.1"]
     alive = subprocess.run([*hotline, "--port", str(worker.port)], capture_output=True, text=True, timeout=30)
     assert alive.returncode == 0 and "answered 200" in alive.stdout, alive.stdout + alive.stderr
     dead = subprocess.run([*hotline, "--port", str(free_port()), "--timeout", "0.5"],

@@ -17,8 +17,7 @@ from unittest.mock import patch
 import httpx
 import pytest
 
-from hotline.celery_app import make_celery
-from hotline.runner import PROCESS_SPEC_FACTORIES, ProcessSpec, Supervisor, process_specs
+from hotline.supervisor import ProcessSpec, Supervisor
 from tests.runtime_support import (
     alive,
     descendants,
@@ -29,6 +28,8 @@ from tests.runtime_support import (
     wait_until,
 )
 from tests.runtime_tasks import read_lines
+from wiring.celery_app import make_celery
+from wiring.runner import PROCESS_SPEC_FACTORIES, process_specs
 
 
 def _healthy(url: str) -> bool:
@@ -60,7 +61,7 @@ def test_hotline_up_runs_supervises_and_stops_cleanly(settings, tmp_path):
     log_path = tmp_path / "up.log"
     app = make_celery(s)
     with open(log_path, "wb") as log:
-        up = subprocess.Popen([sys.executable, "-m", "hotline.cli", "up"], env=env, cwd=tmp_path,
+        up = subprocess.Popen([sys.executable, "-m", "wiring.cli", "up"], env=env, cwd=tmp_path,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         health = f"http://127.0.0.1:{port}/healthz"
@@ -74,9 +75,9 @@ def test_hotline_up_runs_supervises_and_stops_cleanly(settings, tmp_path):
                           timeout=60), log_path.read_text()[-3000:]
 
         # a crashed worker (whole group killed) is noticed and restarted
-        (worker,) = _children(up.pid, "hotline.cli worker")
+        (worker,) = _children(up.pid, "wiring.cli worker")
         os.killpg(worker, signal.SIGKILL)
-        assert wait_until(lambda: [p for p in _children(up.pid, "hotline.cli worker") if p != worker], timeout=60)
+        assert wait_until(lambda: [p for p in _children(up.pid, "wiring.cli worker") if p != worker], timeout=60)
         app.send_task("hotline_test.record", args=["after-restart"])
         assert wait_until(lambda: "after-restart" in read_lines(tmp_path, "runs.log"), timeout=60)
         assert "worker exited with code" in log_path.read_text()
@@ -119,7 +120,7 @@ def test_process_spec_hook_adds_processes_and_rejects_duplicate_names(settings):
 
 
 def test_crashing_child_is_restarted_with_doubling_back_off(caplog):
-    caplog.set_level(logging.INFO, logger="hotline.runner")
+    caplog.set_level(logging.INFO, logger="hotline.supervisor")
     crash = ProcessSpec("crash", [sys.executable, "-c", "import sys; sys.exit(3)"])
     supervisor = Supervisor([crash], backoff_initial=0.05, backoff_max=10, stop_timeout=5)
     child = supervisor.children[0]

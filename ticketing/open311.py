@@ -4,7 +4,7 @@ Services are the active leaf categories; a POST becomes a ticket through flows.c
 wechat with the `channel=wechat` extension) as Actor.system("open311"). GET answers never carry caller
 numbers or names, and numbers or names a text happens to contain are blanked. Only the .json format exists.
 Every error — ours, validation, or an unexpected one — is the spec's array [{"code": N, "description": ...}];
-the route class below does that for this router only, so the global handlers in hotline.app stay as they are.
+the route class below does that for this router only, so the global handlers in wiring.app stay as they are.
 
 Location storage: see ticketing.open311_schemas.
 """
@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 
 from hotline.context import AppContext
 from hotline.database import utcnow
-from hotline.deps import get_context
+from hotline.deps import Ctx
 from hotline.errors import HotlineError, NotFound, PermissionDenied, ValidationFailed
 from ticketing import flows, service
 from ticketing.enums import LABELS_ZH, OPEN_STATUSES, Status
@@ -96,7 +96,6 @@ def json_only(fmt: str) -> None:
 
 router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route,
                    dependencies=[Depends(json_only)])
-Ctx = Annotated[AppContext, Depends(get_context)]
 
 
 # --- discovery and services ----------------------------------------------------------------------

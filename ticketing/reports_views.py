@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from hotline.context import AppContext
-from hotline.deps import get_context
+from hotline.deps import Ctx
 from ticketing import reports
 from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-Ctx = Annotated[AppContext, Depends(get_context)]
 PeriodName = Annotated[str | None, Query(pattern="^(today|7d|30d|custom)$",
                                          description="today, 7d, 30d (ending today) or custom (from/to)")]
 From = Annotated[date | None, Query(alias="from", description="First local day (included)")]

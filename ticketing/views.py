@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from hotline.context import AppContext
-from hotline.deps import get_context
+from hotline.deps import Ctx
 from hotline.errors import ValidationFailed
 from ticketing import flows
 from ticketing.enums import Channel, Light, Role, Status, TicketType, Urgency
@@ -36,7 +35,6 @@ from ticketing.schemas import (
 from ticketing.service import TicketFilter
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
-Ctx = Annotated[AppContext, Depends(get_context)]
 NUMBER = "/tickets/{number}"
 
 

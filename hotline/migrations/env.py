@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from hotline.database import include_object, make_engine
-from hotline.registry import metadata
+from wiring.registry import metadata
 
 config = context.config
 

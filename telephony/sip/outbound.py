@@ -14,13 +14,13 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import time
 from collections import deque
 from pathlib import Path
 
 from hotline.errors import ConfigurationError, VendorError
 from hotline.settings import Settings
+from hotline.supervisor import cli_argv
 from ivr.survey import SurveySpec
 from telephony.port import OutboundResult
 from telephony.sip.survey_call import SurveyCall
@@ -42,7 +42,7 @@ class SipOutboundCalls:
             raise ValueError(f"not a phone number: {number!r}")
         if not self.settings.sip_outbound_uri:
             raise ConfigurationError("outbound calls need HOTLINE_SIP_OUTBOUND_URI (e.g. sip:{number}@trunk:5060)")
-        argv = [sys.executable, "-m", "hotline.cli", "telephony", "dial", number.strip(),
+        argv = [*cli_argv("telephony", "dial", number.strip()),
                 "--case", survey.case_number, "--tries", str(survey.tries), "--timeout", str(survey.timeout_s)]
         bound = call_bound(self.settings, survey) + 30
         try:

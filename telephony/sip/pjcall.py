@@ -6,14 +6,11 @@ from __future__ import annotations
 import logging
 import queue
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pjsua2 as pj
 
 from telephony.sip.session import CallSession
-
-if TYPE_CHECKING:
-    from telephony.sip.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +25,9 @@ class Player(pj.AudioMediaPlayer):
 
 
 class PjCall(pj.Call):
-    def __init__(self, worker: Worker, acc: pj.Account, call_id: int, key: str) -> None:
+    def __init__(self, events: queue.Queue, acc: pj.Account, call_id: int, key: str) -> None:
         super().__init__(acc, call_id)
-        self.worker, self.key = worker, key
+        self.events, self.key = events, key  # the worker's event queue: callbacks only enqueue
         # The PJSUA call slot of this call. pjsua2's ~Call never forgets it: freeing a finished call whose slot
         # already serves another call clears that call's link (its events are lost) and hangs it up, so the
         # worker frees a finished call only while no live call holds its slot.
@@ -56,18 +53,18 @@ class PjCall(pj.Call):
             info = self.getInfo()
         except pj.Error:
             return
-        self.worker.events.put(("state", self.key, (info.state, info.lastStatusCode)))
+        self.events.put(("state", self.key, (info.state, info.lastStatusCode)))
 
     def onCallMediaState(self, prm) -> None:
-        self.worker.events.put(("media", self.key, None))
+        self.events.put(("media", self.key, None))
 
     def onDtmfDigit(self, prm) -> None:
-        self.worker.events.put(("digit", self.key, str(prm.digit)))
+        self.events.put(("digit", self.key, str(prm.digit)))
 
     # --- Media (called by the session on the pjsua2 thread) ------------------------------------
     def play(self, path: Path) -> bool:
         self.stop_play()
-        player = Player(self.worker.events, self.key)
+        player = Player(self.events, self.key)
         try:
             player.createPlayer(str(path), pj.PJMEDIA_FILE_NO_LOOP)
             if self.audio is not None:

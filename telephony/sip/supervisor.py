@@ -3,18 +3,17 @@
 The wheel carries at most 4 calls per process, so capacity is more processes. With one worker, it binds
 settings.sip_port itself. With several (and Kamailio installed and not disabled), Kamailio is the front
 door on sip_port and workers listen on sip_port+1, sip_port+2, ...; each worker gets its own RTP range
-of 1000 ports from rtp_port_start. A worker that exits is restarted with back-off (hotline.runner's
+of 1000 ports from rtp_port_start. A worker that exits is restarted with back-off (hotline.supervisor's
 Supervisor) and the calls it was carrying are closed as lost right away.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
-from hotline.runner import ProcessSpec, Supervisor
 from hotline.settings import Settings
+from hotline.supervisor import ProcessSpec, Supervisor, cli_argv
 from telephony.sip.kamailio import kamailio_external, kamailio_wanted, worker_address, write_config
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ def worker_name(index: int) -> str:
 
 def telephony_specs(settings: Settings) -> list[ProcessSpec]:
     """The processes of the SIP service: workers, plus Kamailio in front of several."""
-    py = [sys.executable, "-m", "hotline.cli", "telephony", "worker"]
+    py = cli_argv("telephony", "worker")
     run_front, external = kamailio_wanted(settings), kamailio_external(settings)
     front = run_front or external
     count = settings.telephony_workers if front else 1
@@ -55,7 +54,7 @@ def telephony_specs(settings: Settings) -> list[ProcessSpec]:
 
 
 class TelephonySupervisor(Supervisor):
-    """hotline.runner's Supervisor, plus: a worker that exits has its in-flight calls closed as lost."""
+    """hotline.supervisor's Supervisor, plus: a worker that exits has its in-flight calls closed as lost."""
 
     def __init__(self, specs: list[ProcessSpec], *, ctx=None, **kwargs) -> None:
         super().__init__(specs, **kwargs)
@@ -97,7 +96,7 @@ def run_telephony(settings: Settings) -> int:
 
 
 def telephony_processes(settings: Settings) -> list[ProcessSpec]:
-    """Process spec for `hotline up` (hotline.runner.PROCESS_SPEC_FACTORIES)."""
+    """Process spec for `hotline up` (wiring.runner.PROCESS_SPEC_FACTORIES)."""
     if not settings.telephony_enabled:
         return []
-    return [ProcessSpec("telephony", [sys.executable, "-m", "hotline.cli", "telephony", "run"])]
+    return [ProcessSpec("telephony", cli_argv("telephony", "run"))]

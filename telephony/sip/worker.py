@@ -76,7 +76,7 @@ class Worker:
     # --- pjsua2 callbacks (copy and enqueue only) ----------------------------------------------------
     def incoming(self, acc: pj.Account, call_id: int, message: str) -> None:
         key = uuid.uuid4().hex
-        call = PjCall(self, acc, call_id, key)
+        call = PjCall(self.events, acc, call_id, key)
         self.calls[key] = call   # strong reference, else GC declines the call
         self.events.put(("incoming", key, message))
 

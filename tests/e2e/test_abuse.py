@@ -3,7 +3,7 @@ supervisor confirms it on the abuse page, filters the blacklist, and lifts it ag
 
 from __future__ import annotations
 
-from telephony.screening import flows
+from abuse import flows
 from tests.e2e.conftest import login, shot
 from tests.factories import build_org, new_ticket
 

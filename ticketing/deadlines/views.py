@@ -7,10 +7,9 @@ import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from hotline.context import AppContext
-from hotline.deps import get_context
+from hotline.deps import Ctx, DbSession
 from hotline.errors import ValidationFailed
 from ticketing.deadlines import service
 from ticketing.deadlines.schemas import (
@@ -26,11 +25,10 @@ from ticketing.deadlines.schemas import (
 from ticketing.deadlines.sla import DeadlineKind
 from ticketing.deadlines.workdays import MAX_YEAR, MIN_YEAR
 from ticketing.enums import Role, TicketType, Urgency
-from ticketing.org.auth import CurrentActor, DbSession
+from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"])
 
-Context = Annotated[AppContext, Depends(get_context)]
 Year = Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)]
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -46,14 +44,14 @@ def _parse_day(value: str) -> date:
 
 # --- rules ---------------------------------------------------------------------------------------------
 @router.get("/deadline-rules", response_model=list[RuleOut])
-def list_rules(actor: CurrentActor, session: DbSession, context: Context,
+def list_rules(actor: CurrentActor, session: DbSession, context: Ctx,
                locality: Annotated[str | None, Query(max_length=64)] = None) -> list[RuleOut]:
     rows = service.list_rules(session, locality=locality or context.settings.locality)
     return [RuleOut.model_validate(r) for r in rows]
 
 
 @router.put("/deadline-rules", response_model=RuleOut)
-def put_rule(body: RuleIn, actor: CurrentActor, session: DbSession, context: Context) -> RuleOut:
+def put_rule(body: RuleIn, actor: CurrentActor, session: DbSession, context: Ctx) -> RuleOut:
     actor.require(Role.ADMIN)
     rule = service.upsert_rule(
         session, locality=body.locality or context.settings.locality, kind=body.kind.value,
@@ -67,7 +65,7 @@ def put_rule(body: RuleIn, actor: CurrentActor, session: DbSession, context: Con
 
 @router.delete("/deadline-rules", status_code=204)
 def delete_rule(
-    actor: CurrentActor, session: DbSession, context: Context,
+    actor: CurrentActor, session: DbSession, context: Ctx,
     urgency: Annotated[Urgency, Query()],
     kind: Annotated[DeadlineKind, Query()] = DeadlineKind.HANDLE,
     ticket_type: Annotated[TicketType | None, Query()] = None,
@@ -115,7 +113,7 @@ def delete_holiday(day: str, actor: CurrentActor, session: DbSession) -> Respons
 
 # --- calendar and preview ---------------------------------------------------------------------------------
 @router.get("/calendar/{year}", response_model=CalendarOut)
-def get_calendar(year: int, actor: CurrentActor, session: DbSession, context: Context) -> CalendarOut:
+def get_calendar(year: int, actor: CurrentActor, session: DbSession, context: Ctx) -> CalendarOut:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValidationFailed(f"year must be between {MIN_YEAR} and {MAX_YEAR}", field="year", year=year)
     calendar = service.load_policy(session, settings=context.settings).calendar
@@ -125,7 +123,7 @@ def get_calendar(year: int, actor: CurrentActor, session: DbSession, context: Co
 
 
 @router.post("/deadlines/preview", response_model=PreviewOut)
-def preview(body: PreviewIn, actor: CurrentActor, session: DbSession, context: Context) -> PreviewOut:
+def preview(body: PreviewIn, actor: CurrentActor, session: DbSession, context: Ctx) -> PreviewOut:
     policy = service.load_policy(session, settings=context.settings)
     ticket_type = body.ticket_type.value if body.ticket_type else None
     due = policy.due(body.accepted_at, urgency=body.urgency.value, ticket_type=ticket_type)

@@ -5,28 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
-from hotline.context import AppContext
-from hotline.deps import get_context, get_reader
+from hotline.deps import Ctx, DbSession, ReadSession
 from hotline.errors import ValidationFailed
 from ticketing.kb import flows, service
 from ticketing.kb.schemas import ArticleHit, ArticleIn, ArticleOut, ArticlePage
 from ticketing.kb.search import highlight
-from ticketing.org.auth import CurrentActor, DbSession
+from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
-
-Context = Annotated[AppContext, Depends(get_context)]
-ReadSession = Annotated[Session, Depends(get_reader)]  # reads never take the SQLite write lock
 
 
 @router.get("/articles", response_model=ArticlePage)
 def list_articles(
     session: ReadSession,
     actor: CurrentActor,
-    context: Context,
+    context: Ctx,
     q: Annotated[str | None, Query(description="Search words (Chinese is segmented).")] = None,
     tag: str | None = None,
     valid_on: Annotated[date | None, Query(description="Day the article must be valid; default today.")] = None,
@@ -56,14 +51,14 @@ def get_article(article_id: int, session: ReadSession, actor: CurrentActor) -> A
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
-def create_article(body: ArticleIn, session: DbSession, actor: CurrentActor, context: Context) -> ArticleOut:
+def create_article(body: ArticleIn, session: DbSession, actor: CurrentActor, context: Ctx) -> ArticleOut:
     article = flows.create_article(session, actor=actor, data=body, settings=context.settings)
     return ArticleOut.of(article)
 
 
 @router.put("/articles/{article_id}", response_model=ArticleOut)
 def replace_article(article_id: int, body: ArticleIn, session: DbSession, actor: CurrentActor,
-                    context: Context) -> ArticleOut:
+                    context: Ctx) -> ArticleOut:
     article = flows.replace_article(session, actor=actor, article_id=article_id, data=body,
                                     settings=context.settings)
     return ArticleOut.of(article)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.database import utcnow
-from hotline.deps import get_reader, get_session
+from hotline.deps import get_reader
 from hotline.errors import PermissionDenied, Unauthenticated
 from ticketing.enums import Role
 from ticketing.org.models import ApiToken, User
@@ -90,4 +90,3 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-DbSession = Annotated[Session, Depends(get_session)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from hotline.context import AppContext
-from hotline.deps import get_context
+from hotline.deps import Ctx, DbSession
 from ticketing.enums import Role
 from ticketing.org import flows, service
-from ticketing.org.auth import CurrentActor, DbSession
+from ticketing.org.auth import CurrentActor
 from ticketing.org.schemas import (
     CategoryCreate,
     CategoryNode,
@@ -35,7 +35,6 @@ from ticketing.org.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1")
-Context = Annotated[AppContext, Depends(get_context)]
 Node = TypeVar("Node", DepartmentNode, CategoryNode)
 
 
@@ -57,7 +56,7 @@ def _page(context: AppContext, limit: int | None) -> int:
 
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
-def login(body: TokenRequest, session: DbSession, context: Context) -> TokenOut:
+def login(body: TokenRequest, session: DbSession, context: Ctx) -> TokenOut:
     issued = flows.login(session, settings=context.settings, username=body.username, password=body.password)
     return TokenOut(access_token=issued.access_token, expires_at=issued.expires_at, role=issued.role)
 
@@ -80,7 +79,7 @@ def me(actor: CurrentActor, session: DbSession) -> MeOut:
 
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])
-def list_users(actor: CurrentActor, session: DbSession, context: Context, role: str | None = None,
+def list_users(actor: CurrentActor, session: DbSession, context: Ctx, role: str | None = None,
                department_id: int | None = None, include_inactive: bool = False,
                limit: Annotated[int | None, Query(ge=1)] = None, offset: Annotated[int, Query(ge=0)] = 0):
     actor.require(Role.ADMIN, Role.SUPERVISOR)
@@ -89,7 +88,7 @@ def list_users(actor: CurrentActor, session: DbSession, context: Context, role: 
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
-def create_user(body: UserCreate, actor: CurrentActor, session: DbSession, context: Context):
+def create_user(body: UserCreate, actor: CurrentActor, session: DbSession, context: Ctx):
     return flows.create_user(session, actor=actor, settings=context.settings, **body.model_dump())
 
 
@@ -111,7 +110,7 @@ def deactivate_user(user_id: int, actor: CurrentActor, session: DbSession):
 
 
 @router.post("/users/{user_id}/reset-password", response_model=UserOut, tags=["users"])
-def reset_password(user_id: int, body: PasswordReset, actor: CurrentActor, session: DbSession, context: Context):
+def reset_password(user_id: int, body: PasswordReset, actor: CurrentActor, session: DbSession, context: Ctx):
     return flows.reset_password(session, actor=actor, settings=context.settings, user_id=user_id,
                                 password=body.password)
 
@@ -186,7 +185,7 @@ def deactivate_category(category_id: int, actor: CurrentActor, session: DbSessio
 
 
 @router.get("/dispatch-rules", response_model=list[DispatchRuleOut], tags=["dispatch"])
-def list_dispatch_rules(_actor: CurrentActor, session: DbSession, context: Context,
+def list_dispatch_rules(_actor: CurrentActor, session: DbSession, context: Ctx,
                         category_id: int | None = None, department_id: int | None = None,
                         limit: Annotated[int | None, Query(ge=1)] = None,
                         offset: Annotated[int, Query(ge=0)] = 0):

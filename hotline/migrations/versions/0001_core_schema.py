@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-23 17:54:22.228453
 """
 
-from alembic import op
 import sqlalchemy as sa
-import hotline.database
+from alembic import op
 
+import hotline.database
 
 revision = '0001'
 down_revision = None

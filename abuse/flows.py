@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from abuse import service
+from abuse.detector import detect
+from abuse.lexicon import load
+from abuse.models import KINDS, AbuseIncident, BlacklistEntry
 from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import InvalidTransition, NotFound, ValidationFailed
 from hotline.settings import Settings
 from telephony.models import Call
 from telephony.port import WARNING, Screening
-from telephony.screening import service
-from telephony.screening.detector import detect
-from telephony.screening.lexicon import load
-from telephony.screening.models import KINDS, AbuseIncident, BlacklistEntry
 from ticketing import phones
 from ticketing.enums import Role
 from ticketing.models import Ticket

@@ -1,14 +1,9 @@
-"""`hotline up`: migrate, then run and supervise the platform's processes on one machine.
+"""Process supervision for `hotline up` and the SIP workers: children from specs, restarts with back-off.
 
-Children (API, Celery worker, Celery beat; telephony later) come from process specs. Each child runs
-in its own process group and gets SIGTERM if the supervisor dies (Linux), so nothing is orphaned.
-A child that exits on its own is restarted after a back-off (1 s doubling up to
+Each child runs in its own process group and gets SIGTERM if the supervisor dies (Linux), so nothing is
+orphaned. A child that exits on its own is restarted after a back-off (1 s doubling up to
 `runner_restart_backoff_max`, reset once it has stayed up that long). SIGINT/SIGTERM stop every
 child (SIGTERM, wait `runner_stop_timeout`, then SIGKILL of the whole group) and exit 0.
-
-Beat runs as its own process rather than `worker -B`: the worker and the scheduler restart
-independently, exactly one scheduler runs however many workers there are, and the shape matches
-docker-compose (separate `worker` and `beat` services).
 """
 
 from __future__ import annotations
@@ -20,11 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
-
-from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,34 +29,9 @@ class ProcessSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-SpecFactory = Callable[[Settings], list[ProcessSpec]]
-
-# "module:function" returning list[ProcessSpec]; later packages (telephony) append theirs here.
-PROCESS_SPEC_FACTORIES: list[str] = ["hotline.runner:core_processes",
-                                     "telephony.sip.supervisor:telephony_processes"]
-
-
-def core_processes(settings: Settings) -> list[ProcessSpec]:
-    py = sys.executable
-    return [
-        ProcessSpec("api", [py, "-m", "uvicorn", "hotline.app:create_app", "--factory",
-                            "--host", settings.api_host, "--port", str(settings.api_port),
-                            "--log-level", settings.log_level.lower()]),
-        ProcessSpec("worker", [py, "-m", "hotline.cli", "worker"]),
-        ProcessSpec("beat", [py, "-m", "hotline.cli", "beat"]),
-    ]
-
-
-def process_specs(settings: Settings, factories: list[str] | None = None) -> list[ProcessSpec]:
-    specs: list[ProcessSpec] = []
-    for ref in PROCESS_SPEC_FACTORIES if factories is None else factories:
-        module, _, name = ref.partition(":")
-        factory: SpecFactory = getattr(import_module(module), name)
-        specs.extend(factory(settings))
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"duplicate process names: {names}")
-    return specs
+def cli_argv(*args: str) -> list[str]:
+    """The argv that runs the `hotline` command line (wiring.cli) in a child process with this Python."""
+    return [sys.executable, "-m", "wiring.cli", *args]
 
 
 def _child_setup() -> None:  # runs in the child between fork and exec
@@ -183,19 +149,3 @@ class Supervisor:
                 _killpg(child.popen.pid, signal.SIGKILL)  # anything left in the group
                 log.info("stopped %s (exit code %s)", child.spec.name, child.popen.returncode)
                 child.popen = None
-
-
-def run_up(settings: Settings) -> int:
-    """Migrate the database, print where the API is, supervise the processes until stopped."""
-    from hotline.database import upgrade
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
-    specs = process_specs(settings)
-    supervisor = Supervisor(specs, stop_timeout=settings.runner_stop_timeout,
-                            backoff_max=settings.runner_restart_backoff_max)
-    host = settings.api_host
-    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
-    print(f"hotline: API on http://{shown}:{settings.api_port} (docs /docs, health /healthz); "
-          f"processes: {', '.join(s.name for s in specs)}; Ctrl-C stops", flush=True)
-    return supervisor.run()

@@ -1,12 +1,12 @@
 """The CallerScreen the SIP worker loads (HOTLINE_TELEPHONY_CALLER_SCREEN, default
-"telephony.screening.screen:abuse_screen"): blacklisted callers are blocked and each attempt is logged; a
+"abuse.screen:abuse_screen"): blacklisted callers are blocked and each attempt is logged; a
 caller with an unwarned incident hears the warning first, and is marked warned once it was played."""
 
 from __future__ import annotations
 
+from abuse import flows
 from hotline.context import AppContext
 from telephony.port import Screening
-from telephony.screening import flows
 
 
 class AbuseScreen:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
-
-from hotline.context import AppContext
-from hotline.deps import get_context, get_reader
-from telephony.screening import flows, service
-from telephony.screening.schemas import (
+from abuse import flows, service
+from abuse.schemas import (
     AppealDecisionIn,
     AppealIn,
     AttemptOut,
@@ -22,17 +17,16 @@ from telephony.screening.schemas import (
     IncidentResult,
     ReasonIn,
 )
+from hotline.deps import Ctx, ReadSession
 from ticketing.enums import Role
 from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/abuse", tags=["abuse"])
-Context = Annotated[AppContext, Depends(get_context)]
-ReadSession = Annotated[Session, Depends(get_reader)]
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 
 
 @router.post("/incidents", response_model=IncidentResult, status_code=201)
-def report_incident(body: IncidentIn, actor: CurrentActor, context: Context) -> dict:
+def report_incident(body: IncidentIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.report_incident(context, actor=actor, **body.model_dump())
 
 
@@ -56,32 +50,32 @@ def list_entries(actor: CurrentActor, session: ReadSession, status: str | None =
 
 
 @router.post("/blacklist", response_model=EntryOut, status_code=201)
-def blacklist(body: BlacklistIn, actor: CurrentActor, context: Context) -> dict:
+def blacklist(body: BlacklistIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.blacklist(context, actor=actor, caller=body.caller, days=body.days, reason=body.reason)
 
 
 @router.post("/blacklist/{entry_id}/confirm", response_model=EntryOut)
-def confirm(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+def confirm(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.confirm(context, actor=actor, entry_id=entry_id, reason=body.reason)
 
 
 @router.post("/blacklist/{entry_id}/reject", response_model=EntryOut)
-def reject(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+def reject(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.reject(context, actor=actor, entry_id=entry_id, reason=body.reason or "")
 
 
 @router.post("/blacklist/{entry_id}/lift", response_model=EntryOut)
-def lift(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+def lift(entry_id: int, body: ReasonIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.lift(context, actor=actor, entry_id=entry_id, reason=body.reason or "")
 
 
 @router.post("/blacklist/{entry_id}/appeal", response_model=EntryOut)
-def appeal(entry_id: int, body: AppealIn, actor: CurrentActor, context: Context) -> dict:
+def appeal(entry_id: int, body: AppealIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.appeal(context, actor=actor, entry_id=entry_id, text=body.text)
 
 
 @router.post("/blacklist/{entry_id}/appeal/decision", response_model=EntryOut)
-def decide_appeal(entry_id: int, body: AppealDecisionIn, actor: CurrentActor, context: Context) -> dict:
+def decide_appeal(entry_id: int, body: AppealDecisionIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.decide_appeal(context, actor=actor, entry_id=entry_id, grant=body.grant, reason=body.reason)
 
 
@@ -94,7 +88,7 @@ def list_attempts(actor: CurrentActor, session: ReadSession, emergency: bool | N
 
 
 @router.post("/attempts/{attempt_id}/review", response_model=AttemptOut)
-def review_attempt(attempt_id: int, body: ReasonIn, actor: CurrentActor, context: Context) -> dict:
+def review_attempt(attempt_id: int, body: ReasonIn, actor: CurrentActor, context: Ctx) -> dict:
     return flows.review_attempt(context, actor=actor, attempt_id=attempt_id, reason=body.reason)
 
 

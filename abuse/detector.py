@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from telephony.screening.lexicon import KINDS, Lexicon
+from abuse.lexicon import KINDS, Lexicon
 
 TARGET_GAP = 4        # characters allowed between a second-person target and a targeted word
 REPORT_WINDOW = 6     # characters before a match searched for a reporting verb (他骂我…, 邻居扬言…)

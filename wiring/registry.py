@@ -1,10 +1,10 @@
 """Imports every domain's models so that `Base.metadata` (and Alembic) sees the whole schema."""
 
-from hotline.database import Base
+from abuse import models as _abuse  # noqa: F401
 from callbacks import models as _callbacks  # noqa: F401
+from hotline.database import Base
 from ivr import models as _ivr  # noqa: F401
 from telephony import models as _telephony  # noqa: F401
-from telephony.screening import models as _screening  # noqa: F401
 from ticketing import models as _tickets  # noqa: F401
 from ticketing.deadlines import models as _deadlines  # noqa: F401
 from ticketing.kb import models as _kb  # noqa: F401

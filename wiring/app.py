@@ -26,7 +26,7 @@ ROUTERS = [
     "ticketing.open311",
     "ticketing.reports_views",
     "ivr.views",
-    "telephony.screening.views",
+    "abuse.views",
     "callbacks.views",
 ]
 

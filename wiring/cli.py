@@ -40,7 +40,7 @@ def db_upgrade(revision: str) -> None:
 @main.command("up")
 def up() -> None:
     """Migrate, then run API, Celery worker and beat under one supervisor (Ctrl-C stops all)."""
-    from hotline.runner import run_up
+    from wiring.runner import run_up
 
     raise SystemExit(run_up(get_settings()))
 
@@ -52,7 +52,7 @@ _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker (extra arguments go to `celery worker`)."""
-    from hotline.celery_app import celery
+    from wiring.celery_app import celery
 
     settings = get_settings()
     celery.worker_main(["worker", "--loglevel", settings.log_level.upper(),
@@ -63,7 +63,7 @@ def worker(celery_args: tuple[str, ...]) -> None:
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def beat(celery_args: tuple[str, ...]) -> None:
     """Run the Celery beat scheduler (schedule file in the data directory)."""
-    from hotline.celery_app import celery
+    from wiring.celery_app import celery
 
     settings = get_settings()
     celery.start(["beat", "--loglevel", settings.log_level.upper(), *celery_args])
@@ -79,7 +79,7 @@ def demo() -> None:
 def demo_seed(password: str) -> None:
     """Seed a demo city: departments, dispatch catalogue, users, knowledge base and tickets (once)."""
     from hotline.context import AppContext
-    from hotline.demo import USERS, seed
+    from wiring.demo import USERS, seed
 
     created = seed(AppContext.for_command(), password=password)
     if not any(created.values()):

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from abuse import service
+from abuse.detector import CallFacts, detect, nuisance_callers
+from abuse.flows import lexicon, record_automatic
+from abuse.models import BlockedAttempt
 from hotline.context import AppContext
 from hotline.database import utcnow
 from telephony.models import Call
-from telephony.screening import service
-from telephony.screening.detector import CallFacts, detect, nuisance_callers
-from telephony.screening.flows import lexicon, record_automatic
-from telephony.screening.models import BlockedAttempt
 from ticketing.org.auth import Actor
 
 

@@ -1,22 +1,21 @@
 """The Celery application: embedded SQLite broker by default, Redis (or any kombu URL) when configured.
 
-Tasks are thin (IDs in, one flow, idempotent) and get their database through `worker_context()`.
+Task registry (TASK_MODULES) and beat schedule live here. Tasks are thin (IDs in, one flow, idempotent),
+declared with `celery.shared_task(name=...)` in their domain, and get their database through
+`hotline.context.worker_context()`; domains never import this module.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import Any
 
 from celery import Celery
 
 from hotline import broker
-from hotline.context import AppContext
 from hotline.settings import Settings, get_settings
 
 # Modules whose tasks every worker registers. Add a domain's tasks module here.
-TASK_MODULES: list[str] = ["ticketing.tasks", "telephony.tasks", "callbacks.tasks", "telephony.screening.tasks"]
+TASK_MODULES: list[str] = ["ticketing.tasks", "telephony.tasks", "callbacks.tasks", "abuse.tasks"]
 
 SWEEP_LIGHTS_TASK = "ticketing.sweep_lights"
 SWEEP_CALLS_TASK = "telephony.sweep_calls"
@@ -90,17 +89,4 @@ def make_celery(settings: Settings) -> Celery:
 
 
 celery = make_celery(get_settings())
-
-_context: AppContext | None = None
-_context_pid: int | None = None
-_context_lock = threading.Lock()
-
-
-def worker_context() -> AppContext:
-    """The AppContext of this process, built on first use (so after the pool has forked)."""
-    global _context, _context_pid
-    with _context_lock:
-        if _context is None or _context_pid != os.getpid():
-            _context = AppContext.from_settings(get_settings())
-            _context_pid = os.getpid()
-        return _context
+celery.set_default()  # current in every thread: shared_task proxies resolve to this app

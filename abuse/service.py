@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from abuse.models import AbuseAudit, AbuseIncident, BlacklistEntry, BlockedAttempt
 from hotline.errors import NotFound
-from telephony.screening.models import AbuseAudit, AbuseIncident, BlacklistEntry, BlockedAttempt
 
 OPEN = ("proposed", "active")
 
