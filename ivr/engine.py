@@ -1,5 +1,7 @@
 """The IVR engine: a pure, deterministic function (flow, state, event) -> (state, actions). No I/O.
 
+Standard library only (a test imports it alone): nodes are told apart by their `type` ("menu", "record", …).
+
 Contract with the telephony adapter that executes the actions (telephony/sip):
 - `start(flow, CallStarted(...))` on answer, then `step(flow, state, event)` for every event.
 - An action list holds instant actions (Mark, Warned) followed by at most ONE action that waits: Play (answered by
@@ -21,21 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ivr.flow import (
-    Flow,
-    GateNode,
-    HangupNode,
-    LookupNode,
-    MenuNode,
-    NoticeNode,
-    PlayNode,
-    RecordNode,
-    TransferNode,
-    is_open,
-)
-from ivr.words import digit_key, known_prompt_keys, status_key
+from ivr.hours import is_open
+from ivr.keys import digit_key, status_key
+
+if TYPE_CHECKING:  # the validated flow (pydantic, ivr.flow); the engine reads its attributes only
+    from ivr.flow import Flow
 
 # --- events -----------------------------------------------------------------------------------------
 
@@ -213,27 +207,28 @@ def _enter(flow: Flow, state: IvrState, name: str, prefix: tuple[str, ...] = ())
     state = replace(state, node=name, retries=0, phase="prompt", digits="", path=(*state.path, name))
     prompts = (*prefix, *node.prompts)
     actions: list[Action] = []
-    if isinstance(node, RecordNode):
+    if node.type == "record":
         if node.mark is not None:
-            actions.append(Mark(**node.mark.model_dump()))
+            mark = node.mark
+            actions.append(Mark(menu_choice=mark.menu_choice, ticket_type=mark.ticket_type, urgent=mark.urgent))
         if not prompts:
             return replace(state, phase="record"), [*actions, _record(flow, node)]
-    elif isinstance(node, (HangupNode, TransferNode)) and not prompts:
+    elif node.type in ("hangup", "transfer") and not prompts:
         return _end(state, _final(node))
     return state, [*actions, Play(prompts)]
 
 
-def _final(node: HangupNode | TransferNode) -> Action:
-    return HangUp(node.reason) if isinstance(node, HangupNode) else Transfer(node.target)
+def _final(node) -> Action:
+    return HangUp(node.reason) if node.type == "hangup" else Transfer(node.target)
 
 
-def _record(flow: Flow, node: RecordNode) -> Record:
+def _record(flow: Flow, node) -> Record:
     return Record(max_seconds=flow.limits.max_record_seconds, silence_s=flow.limits.record_silence_seconds,
                   beep=node.beep)
 
 
 def _gather(flow: Flow, state: IvrState, node) -> Result:
-    wanted = node.max_digits - len(state.digits) if isinstance(node, LookupNode) else 1
+    wanted = node.max_digits - len(state.digits) if node.type == "lookup" else 1
     return replace(state, phase="gather"), [Gather(max_digits=wanted, timeout_s=flow.limits.gather_timeout_seconds)]
 
 
@@ -242,13 +237,13 @@ def _prompt_done(flow: Flow, state: IvrState, node) -> Result:
         return _enter(flow, state, node.next)
     if state.phase != "prompt":
         return state, []
-    if isinstance(node, (MenuNode, GateNode, LookupNode)):
+    if node.type in ("menu", "gate", "lookup"):
         return _gather(flow, state, node)
-    if isinstance(node, RecordNode):
+    if node.type == "record":
         return replace(state, phase="record"), [_record(flow, node)]
-    if isinstance(node, PlayNode):
+    if node.type == "play":
         return _enter(flow, state, node.next)
-    if isinstance(node, NoticeNode):
+    if node.type == "notice":
         target, actions = _enter(flow, replace(state, resume=""), state.resume or flow.start)
         return target, [Warned(), *actions]
     return _end(state, _final(node))
@@ -266,16 +261,16 @@ def _retry(flow: Flow, state: IvrState, node, reason: str) -> Result:
 def _digit(flow: Flow, state: IvrState, node, keys: str) -> Result:
     if state.phase not in ("prompt", "gather") or not keys:
         return state, []
-    if isinstance(node, MenuNode):
+    if node.type == "menu":
         key = keys[0]
         if key not in node.options:
             return _retry(flow, state, node, "invalid")
         target, actions = _enter(flow, state, node.options[key])
         return target, [Mark(menu_choice=key), *actions]
-    if isinstance(node, GateNode):
+    if node.type == "gate":
         target = node.target if keys[0] == flow.limits.emergency_key else node.on_fail
         return _enter(flow, state, target)
-    if isinstance(node, LookupNode):
+    if node.type == "lookup":
         digits = state.digits
         for key in keys:
             if key == "#":
@@ -290,7 +285,7 @@ def _digit(flow: Flow, state: IvrState, node, keys: str) -> Result:
     return state, []
 
 
-def _lookup(flow: Flow, state: IvrState, node: LookupNode, digits: str) -> Result:
+def _lookup(flow: Flow, state: IvrState, node, digits: str) -> Result:
     if not digits:
         return _retry(flow, state, node, "invalid")
     return replace(state, phase="lookup", digits=digits), [Lookup(ticket_number=digits)]
@@ -299,9 +294,9 @@ def _lookup(flow: Flow, state: IvrState, node: LookupNode, digits: str) -> Resul
 def _timeout(flow: Flow, state: IvrState, node) -> Result:
     if state.phase != "gather":
         return state, []
-    if isinstance(node, GateNode):
+    if node.type == "gate":
         return _enter(flow, state, node.on_fail)
-    if isinstance(node, LookupNode) and state.digits:
+    if node.type == "lookup" and state.digits:
         return _lookup(flow, state, node, state.digits)
     return _retry(flow, state, node, "timeout")
 
@@ -311,7 +306,7 @@ def _lookup_done(flow: Flow, state: IvrState, node, event: LookupDone) -> Result
         return state, []
     if not event.found:
         return _retry(flow, state, node, "status_not_found")
-    known = known_prompt_keys()
+    known = flow.prompt_keys
     words = [w if w in known else status_key(w) for w in event.status_words]
     spoken = ("status_result", *(digit_key(d) for d in state.digits), "status_is", *(w for w in words if w in known))
     return replace(state, phase="result"), [Play(spoken)]

@@ -19,55 +19,23 @@ never plays the abuse warning: `missing_warning_notice` words that for whoever l
 from __future__ import annotations
 
 import json
-import re
-from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hotline.errors import ConfigurationError
+from ivr.hours import parse_open_hours
 from ivr.words import known_prompt_keys
 
 DEFAULT_FLOW_PATH = Path(__file__).with_name("default_flow.json")
 KEYS = "0123456789*#"
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 Prompts = tuple[str, ...]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def parse_open_hours(spec: str) -> tuple[tuple[time, time | None], ...]:
-    """"08:00-12:00,13:30-20:00" -> ((08:00, 12:00), (13:30, 20:00)); end None means 24:00.
-
-    A range whose end is before its start wraps past midnight ("20:00-08:00")."""
-    ranges = []
-    for part in spec.split(","):
-        match = _RANGE.match(part)
-        if not match:
-            raise ValueError(f"open hours {part.strip()!r} is not like 08:00-20:00")
-        h1, m1, h2, m2 = map(int, match.groups())
-        if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-            raise ValueError(f"open hours {part.strip()!r} holds an impossible time")
-        ranges.append((time(h1, m1), None if h2 == 24 else time(h2, m2)))
-    return tuple(ranges)
-
-
-def is_open(spec: str, at: time) -> bool:
-    """Whether the local time of day `at` falls inside the open hours `spec`."""
-    for start, end in parse_open_hours(spec):
-        if end is None:
-            if at >= start:
-                return True
-        elif start <= end:
-            if start <= at < end:
-                return True
-        elif at >= start or at < end:
-            return True
-    return False
 
 
 class Limits(_Model):
@@ -205,6 +173,11 @@ class Flow(_Model):
 
     def node(self, name: str) -> Node:
         return self.nodes[name]
+
+    @property
+    def prompt_keys(self) -> frozenset[str]:
+        """Every prompt key this flow may speak (what the engine checks spoken status words against)."""
+        return known_prompt_keys()
 
 
 def settings_limits(settings) -> dict:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ivr.engine import Digit, Gather, GatherTimeout, HangUp, Hangup, Play
-from ivr.words import digit_key
+from ivr.keys import digit_key
 
 RATING_KEYS = "12345"  # 非常满意, 满意, 基本满意, 不满意, 非常不满意
 ASCII_DIGITS = "0123456789"

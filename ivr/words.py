@@ -7,6 +7,7 @@ renderer turns them into WAV files next to the editable prompts.
 
 from __future__ import annotations
 
+from ivr.keys import digit_key, status_key
 from ivr.prompts import DEFAULT_PROMPTS
 from ticketing.enums import LABELS_ZH, Status
 
@@ -14,16 +15,6 @@ DIGIT_WORDS_ZH = ("零", "一", "二", "三", "四", "五", "六", "七", "八",
 KEY_WORDS_ZH = {**{str(n): word for n, word in enumerate(DIGIT_WORDS_ZH)}, "*": "星号", "#": "井号"}
 
 BEEP_KEY = "beep"  # a tone, not speech: rendered with sox, played before recordings
-
-
-def digit_key(digit: str) -> str:
-    """Prompt key that speaks one digit, e.g. "7" -> "digit_7"."""
-    return f"digit_{digit}"
-
-
-def status_key(status: str) -> str:
-    """Prompt key that speaks a ticket status, e.g. "accepted" -> "status_accepted"."""
-    return f"status_{status}"
 
 
 def generated_prompts(*, emergency_key: str = "9") -> dict[str, str]:

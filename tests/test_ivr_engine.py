@@ -30,7 +30,8 @@ from ivr.engine import (
     start,
     step,
 )
-from ivr.flow import DEFAULT_FLOW_PATH, is_open, load_flow, parse_flow
+from ivr.flow import DEFAULT_FLOW_PATH, load_flow, parse_flow
+from ivr.hours import is_open
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
