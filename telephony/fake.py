@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import count
+from pathlib import Path
 
-from ivr import survey as survey_dialogue
-from ivr.engine import Digit, Gather, GatherTimeout, Play
 from ivr.survey import SurveySpec
 from telephony.port import WARNING, OutboundResult, Screening
+from telephony.sip.survey_call import SurveyCall
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Script:
 @dataclass
 class FakeOutboundCalls:
     """Answers every call as scripted for its number (default: answered, no key) and keeps a list of what was
-    placed. An answered call runs the real survey dialogue (ivr.survey): the scripted `keys` are pressed one
+    placed. An answered call runs the real survey dialogue (ivr.survey) through the real executor
+    (telephony.sip.survey_call), every prompt heard to its end at once: the scripted `keys` are pressed one
     per question ("_" = no key this time, the question times out); once they run out, every question times
     out. The result holds the valid key, the invalid keys counted and the prompts that were played."""
 
@@ -45,23 +46,35 @@ class FakeOutboundCalls:
         ref = f"fake-{next(self._ids)}"
         if scripted.outcome != "answered":
             return OutboundResult(outcome=scripted.outcome, call_ref=ref)  # type: ignore[arg-type]
-        state, actions = survey_dialogue.start(survey)
-        played: list[str] = []
-        rating: str | None = None
-        keys = list(scripted.keys)
-        while actions:
-            for action in actions:
-                if isinstance(action, Play):
-                    played.extend(action.prompts)
-                elif isinstance(action, survey_dialogue.Rate):
-                    rating = action.digit
-            if not isinstance(actions[-1], Gather):
+        call = SurveyCall(survey, media=_Listener(), prompts_dir=Path("prompts"), check_files=False)
+        keys, now = list(scripted.keys), 0.0
+        call.answered(now)
+        while True:
+            while call.playing:
+                call.play_done(now)
+            if call.hangup_reason is not None or call.gather_at is None:
                 break  # the survey hung up
             key = keys.pop(0) if keys else "_"
-            event = GatherTimeout() if key == "_" else Digit(digit=key)
-            state, actions = survey_dialogue.step(survey, state, event)
-        return OutboundResult(outcome="answered", digit=rating, call_ref=ref, invalid_keys=state.invalid_keys,
-                              played=tuple(played))
+            if key == "_":
+                now = call.gather_at
+                call.tick(now)
+            else:
+                call.digit(key, now)
+        return OutboundResult(outcome="answered", digit=call.rating, call_ref=ref, invalid_keys=call.invalid_keys,
+                              played=tuple(call.played))
+
+
+class _Listener:
+    """The called party of a fake survey call: every prompt starts (and the caller of play_done ends it)."""
+
+    def play(self, path: Path) -> bool:
+        return True
+
+    def stop_play(self) -> None:
+        pass
+
+    def hangup(self, reason: str) -> None:
+        pass
 
 
 @dataclass

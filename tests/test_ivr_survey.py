@@ -123,7 +123,7 @@ class FakeMedia:
     def stop_play(self) -> None:
         self.log.append("stop")
 
-    def hangup(self) -> None:
+    def hangup(self, reason: str) -> None:
         self.log.append("hangup")
 
 

@@ -47,10 +47,8 @@ def worker(port: int, rtp_port: int, name: str, ring_seconds: float | None) -> N
               help="Seconds to wait for a key (default HOTLINE_VISIT_GATHER_SECONDS).")
 def dial(number: str, case_number: str, tries: int | None, timeout: float | None) -> None:
     """Place one return-visit survey call; prints the result as JSON (outcome, digit, invalid_keys, played)."""
-    import json
-
     from ivr.survey import SurveySpec
-    from telephony.sip.outbound import dial as place
+    from telephony.sip.outbound import Dialer
 
     settings = get_settings()
     if not settings.sip_outbound_uri:
@@ -60,7 +58,7 @@ def dial(number: str, case_number: str, tries: int | None, timeout: float | None
                           timeout_s=timeout or settings.visit_gather_seconds)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--case") from None
-    click.echo(json.dumps(place(settings, number, survey=spec)))
+    click.echo(Dialer(settings).dial(number, survey=spec).to_json())
 
 
 @telephony.command("ping")

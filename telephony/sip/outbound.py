@@ -1,7 +1,7 @@
 """Outbound calls (return-visit surveys) on pjsua2: the real adapter of telephony.port.OutboundCalls.
 
 `SipOutboundCalls.place_call` runs `hotline telephony dial` in a child process (pjsua2 never runs inside a
-Celery or API process) and reads its one-line JSON answer. The dialer calls settings.sip_outbound_uri
+Celery or API process) and reads its one-line JSON answer, a `DialResult`; there a `Dialer` places the call. The dialer calls settings.sip_outbound_uri
 (e.g. "sip:{number}@trunk.example:5060") and, once answered, carries out the survey dialogue of ivr.survey
 (telephony/sip/survey_call.py executes its actions): prompts are WAVs under data_dir/prompts (a missing one
 is logged and skipped), keys arrive by RFC 2833 or SIP INFO, also during the prompts. 486/600/603 → busy;
@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import subprocess
 import time
-from collections import deque
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hotline.errors import ConfigurationError, VendorError
@@ -52,10 +53,7 @@ class SipOutboundCalls:
             return OutboundResult(outcome="failed")
         for line in reversed(done.stdout.splitlines()):
             if line.startswith("{"):
-                data = json.loads(line)
-                return OutboundResult(outcome=data["outcome"], digit=data.get("digit"), call_ref=data.get("call_ref"),
-                                      invalid_keys=int(data.get("invalid_keys") or 0),
-                                      played=tuple(data.get("played") or ()))
+                return DialResult.from_json(line).outbound()
         raise VendorError(f"the SIP dialer failed (exit {done.returncode}): {done.stderr[-500:]}")
 
     def _env(self) -> dict[str, str]:
@@ -84,117 +82,98 @@ def call_bound(settings: Settings, survey: SurveySpec) -> float:
     return settings.sip_outbound_ring_seconds + 60.0 + survey.tries * (survey.timeout_s + PROMPT_SECONDS)
 
 
-def dial(settings: Settings, number: str, *, survey: SurveySpec) -> dict:
-    """Place one survey call with a private pjsua2 endpoint (this process only); returns the result as a dict:
-    outcome, digit (valid rating key or None), call_ref, invalid_keys, played (prompt keys), missing."""
-    import pjsua2 as pj
+@dataclass(frozen=True)
+class DialResult:
+    """How one survey call went, as `hotline telephony dial` prints it (one JSON line, these keys in order):
+    outcome, digit (valid rating key or None), call_ref, invalid_keys, played and missing (prompt keys)."""
 
-    events: deque[tuple[str, object]] = deque()   # filled by pjsua2 callbacks, drained by the loop below
+    outcome: str
+    digit: str | None = None
+    call_ref: str | None = None
+    invalid_keys: int = 0
+    played: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
-    class Call(pj.Call):
-        def onCallState(self, prm) -> None:
-            info = self.getInfo()
-            events.append(("state", (info.state, info.lastStatusCode)))
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
 
-        def onCallMediaState(self, prm) -> None:
-            events.append(("media", None))
+    @classmethod
+    def from_json(cls, line: str) -> DialResult:
+        data = json.loads(line)
+        return cls(outcome=data["outcome"], digit=data.get("digit"), call_ref=data.get("call_ref"),
+                   invalid_keys=int(data.get("invalid_keys") or 0), played=list(data.get("played") or ()),
+                   missing=list(data.get("missing") or ()))
 
-        def onDtmfDigit(self, prm) -> None:
-            events.append(("digit", str(prm.digit)))
+    def outbound(self) -> OutboundResult:
+        return OutboundResult(outcome=self.outcome, digit=self.digit, call_ref=self.call_ref,  # type: ignore[arg-type]
+                              invalid_keys=self.invalid_keys, played=tuple(self.played))
 
-    class Player(pj.AudioMediaPlayer):
-        def __init__(self, serial: int) -> None:
-            super().__init__()
-            self.serial = serial
 
-        def onEof2(self) -> None:
-            events.append(("eof", self.serial))
+class Dialer:
+    """Places survey calls from this process on its own SIP endpoint (telephony/sip/endpoint.py), one at a time,
+    on the calling thread (the pjsua2 thread rules hold: open, poll and close on one thread)."""
 
-    class Media:
-        """The SurveyMedia of this call: one prompt player at a time towards the call's audio."""
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
-        def __init__(self, call: Call) -> None:
-            self.call, self.audio, self.player, self.serial = call, None, None, 0
+    def dial(self, number: str, *, survey: SurveySpec) -> DialResult:
+        import pjsua2 as pj
 
-        def play(self, path: Path) -> bool:
-            self.serial += 1
-            try:
-                player = Player(self.serial)
-                player.createPlayer(str(path), pj.PJMEDIA_FILE_NO_LOOP)
-                player.startTransmit(self.audio)
-            except pj.Error as exc:
-                log.warning("cannot play %s: %s", path, exc.info() if hasattr(exc, "info") else exc)
-                return False
-            self.player = player
-            return True
+        from telephony.sip.endpoint import EndpointConfig, SipEndpoint
+        from telephony.sip.pjcall import PjCall
 
-        def stop_play(self) -> None:
-            self.player = None   # destroys the player: it leaves the conference bridge
+        endpoint = SipEndpoint(EndpointConfig.outbound(self.settings))
+        endpoint.open(pj.Account())
+        events: queue.Queue = queue.Queue()   # filled by pjsua2 callbacks, drained by _converse
+        call = PjCall(events, endpoint.account, pj.PJSUA_INVALID_ID, "survey")
+        session = SurveyCall(survey, media=call, prompts_dir=Path(self.settings.data_dir, "prompts").resolve())
+        try:
+            call.makeCall(self.settings.sip_outbound_uri.format(number=number), pj.CallOpParam(True))
+            call_ref = call.getInfo().callIdString
+            code, answered = self._converse(endpoint, call, events, session, number)
+            return DialResult(outcome=outcome_for(code, answered), digit=session.rating if answered else None,
+                              call_ref=call_ref, invalid_keys=session.invalid_keys, played=session.played,
+                              missing=session.missing)
+        finally:
+            call.stop_play()
+            call.audio = None
+            call.garbage.clear()
+            del session, call   # the survey holds the call as its media: no pjsua2 object outlives the endpoint
+            endpoint.close()
 
-        def hangup(self) -> None:
-            self.call.hangup(pj.CallOpParam(True))
+    def _converse(self, endpoint, call, events: queue.Queue, session: SurveyCall, number: str) -> tuple[int, bool]:
+        """Poll until the call is disconnected, feeding its events to the survey; returns the last SIP status
+        code and whether the call was answered. Hangs up a call that rings, stays silent or lasts too long."""
+        import pjsua2 as pj
 
-    ep = pj.Endpoint()
-    ep.libCreate()
-    cfg = pj.EpConfig()
-    cfg.uaConfig.threadCnt, cfg.uaConfig.mainThreadOnly = 0, True
-    cfg.logConfig.level = cfg.logConfig.consoleLevel = 1
-    cfg.medConfig.clockRate = cfg.medConfig.sndClockRate = 8000
-    cfg.medConfig.channelCount = 1
-    ep.libInit(cfg)
-    tcfg = pj.TransportConfig()
-    tcfg.boundAddress = settings.sip_host
-    if settings.sip_public_address:
-        tcfg.publicAddress = settings.sip_public_address
-    ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
-    ep.audDevManager().setNullDev()
-    for codec in ep.codecEnum2():
-        ep.codecSetPriority(codec.codecId, {"PCMU/8000/1": 255, "PCMA/8000/1": 254}.get(codec.codecId, 0))
-    ep.libStart()
-    acc = pj.Account()
-    acfg = pj.AccountConfig()
-    acfg.idUri = f"sip:12345@{settings.sip_public_address or settings.sip_host}"
-    acfg.mediaConfig.transportConfig.boundAddress = settings.sip_host   # RTP where SIP is, as the workers do
-    if settings.sip_public_address:
-        acfg.mediaConfig.transportConfig.publicAddress = settings.sip_public_address
-    acc.create(acfg, True)
-    call = Call(acc)
-    media = Media(call)
-    session = SurveyCall(survey, media=media, prompts_dir=Path(settings.data_dir, "prompts").resolve())
-    result: dict = {"outcome": "failed", "digit": None, "call_ref": None, "invalid_keys": 0, "played": [],
-                    "missing": []}
-    try:
-        call.makeCall(settings.sip_outbound_uri.format(number=number), pj.CallOpParam(True))
-        result["call_ref"] = call.getInfo().callIdString
-        answered, answered_at, code, ended, hung_up = False, 0.0, 0, False, False
+        answered, answered_at, code, hung_up = False, 0.0, 0, False
         started = time.monotonic()
-        ring_until, give_up_at = started + settings.sip_outbound_ring_seconds, started + call_bound(settings, survey)
-        while not ended:
-            ep.libHandleEvents(10)
+        ring_until = started + self.settings.sip_outbound_ring_seconds
+        give_up_at = started + call_bound(self.settings, session.spec)
+        while True:
+            endpoint.poll(10)
             now = time.monotonic()
-            while events and not ended:
-                kind, data = events.popleft()
+            while not events.empty():
+                kind, _key, data = events.get_nowait()
                 if kind == "state":
                     state, code = data
                     if state == pj.PJSIP_INV_STATE_CONFIRMED:
                         answered, answered_at = True, now
                     elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
-                        ended = True
                         session.disconnected(now)
-                elif kind == "media" and media.audio is None:
+                        return code, answered
+                elif kind == "media" and call.audio is None:
                     info = call.getInfo()  # keep it alive while reading its media (SWIG references into it)
                     for m in info.media:
                         if m.type == pj.PJMEDIA_TYPE_AUDIO and m.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                            media.audio = call.getAudioMedia(m.index)
-                elif kind == "eof" and media.player is not None and data == media.player.serial:
-                    media.player = None
+                            call.reconnect(call.getAudioMedia(m.index))
+                elif kind == "eof" and call.player is not None and id(call.player) == data:
                     session.play_done(now)
                 elif kind == "digit":
                     session.digit(data, now)
-                if answered and media.audio is not None and not session.started:
+                if answered and call.audio is not None and not session.started:
                     session.answered(now)
-            if ended:
-                break
+                call.garbage.clear()   # players stopped by the survey, destroyed outside any callback
             session.tick(now)
             if session.started:
                 overdue, why = now > give_up_at, "call too long"
@@ -204,14 +183,5 @@ def dial(settings: Settings, number: str, *, survey: SurveySpec) -> dict:
                 overdue, why = now > ring_until, "no answer"
             if overdue and not hung_up and session.hangup_reason is None:
                 log.warning("survey call to %s hung up by the dialer (%s)", number, why)
-                call.hangup(pj.CallOpParam(True))
+                call.hangup_call(0)
                 hung_up = True
-        result.update(outcome=outcome_for(code, answered), digit=session.rating if answered else None,
-                      invalid_keys=session.invalid_keys, played=session.played, missing=session.missing)
-    finally:
-        media.player = media.audio = media.call = None
-        del call
-        acc.shutdown()
-        del acc
-        ep.libDestroy()
-    return result

@@ -1,5 +1,6 @@
-"""The pjsua2 call of a worker: callbacks that only enqueue, and the media operations a CallSession asks for
-(prompt player, recorder, hang-up, transfer). Everything here runs on the worker's pjsua2 thread."""
+"""The pjsua2 call of a worker or of the dialer: callbacks that only enqueue, and the media operations a
+CallSession or SurveyCall asks for (prompt player, recorder, hang-up, transfer). Everything here runs on the
+thread that owns the process's SipEndpoint."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ drives the session from its pjsua2 thread with `media_ready`, `play_done`, `digi
 `lookup_done` and `disconnected`. Timers are deadlines checked on `tick(now)`, so the session is a
 plain object that unit tests run with a fake media and a fake clock.
 
-Execution rules: the actions of one engine answer run in order; Play waits for the end of its prompts,
+Execution rules: the actions of one engine answer run in order; Play waits for the end of its prompts
+(played by the call's PromptPlayer: a missing or unplayable WAV is logged and skipped),
 Gather waits for digits (timer starts once the preceding prompts ended; each digit restarts it),
 Record waits for # / silence / its maximum, Lookup for the database answer. Whenever the engine answers
 an event with actions, they replace whatever was still pending (a digit during a prompt barges in).
@@ -26,13 +27,12 @@ from typing import Any, Protocol
 
 from ivr.flow import HangupNode, RecordNode, TransferNode
 from ivr.words import BEEP_KEY
+from telephony.sip.player import PromptMedia, PromptPlayer
 
 log = logging.getLogger(__name__)
 
 
-class Media(Protocol):
-    def play(self, path: Path) -> bool: ...          # start one WAV towards the caller; False if it failed
-    def stop_play(self) -> None: ...
+class Media(PromptMedia, Protocol):
     def start_recording(self, path: Path) -> bool: ...
     def stop_recording(self) -> None: ...
     def hangup(self, reason: str) -> None: ...
@@ -85,8 +85,7 @@ class CallSession:
         self.on_recorded = on_recorded   # told when a recording ends that the IVR cannot follow with another
         self.state: Any = None
         self.pending: deque[Any] = deque()
-        self.play_queue: deque[Path] = deque()
-        self.playing = False
+        self.player = PromptPlayer(media, prompts_dir)
         self.after_play: str | None = None        # "record" when the beep precedes a recording
         self.gather: Any = None
         self.gather_at: float | None = None
@@ -94,7 +93,7 @@ class CallSession:
         self.record_action: Any = None
         self.waiting_lookup = False
         self.digits = ""
-        self.skipped = 0                           # prompts of the current Play that could not be played
+        self.skipped_before = 0                    # prompts skipped before the current Play began
         self.ended = False
         self.hung_up_by_ivr: str | None = None
         self.recording_path: str | None = None     # relative to recordings_dir
@@ -114,7 +113,7 @@ class CallSession:
         self.now = now
         if self.ended or not self.playing:
             return
-        self.playing = False
+        self.player.finished()
         self._next_prompt()
 
     def digit(self, d: str, now: float) -> None:
@@ -177,7 +176,7 @@ class CallSession:
             events.append(self.engine.RecordingDone(seconds=self.recording_seconds, reason="hangup"))
         self.ended = True
         self.pending.clear()
-        self.play_queue.clear()
+        self.player.clear()
         self.gather = None
         events.append(self.engine.Hangup())
         for event in events:  # only marks still matter once the caller is gone
@@ -191,6 +190,10 @@ class CallSession:
             for action in actions:
                 if isinstance(action, self.engine.Mark):
                     self._mark(action)
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
 
     @property
     def outcome(self) -> str:
@@ -219,10 +222,7 @@ class CallSession:
 
     def _cancel_pending(self) -> None:
         self.pending.clear()
-        self.play_queue.clear()
-        if self.playing:
-            self.media.stop_play()
-            self.playing = False
+        self.player.stop()
         self.after_play = None
         self.gather, self.gather_at = None, None
 
@@ -230,9 +230,7 @@ class CallSession:
         return any(isinstance(a, self.engine.Gather) for a in self.pending)
 
     def _barge_in(self) -> None:
-        self.media.stop_play()
-        self.playing = False
-        self.play_queue.clear()
+        self.player.stop()
         while self.pending and not isinstance(self.pending[0], self.engine.Gather):
             if isinstance(self.pending[0], self.engine.Record):
                 return
@@ -250,8 +248,8 @@ class CallSession:
         while self.pending and not self._busy():
             action = self.pending.popleft()
             if isinstance(action, E.Play):
-                self.skipped = 0
-                self.play_queue.extend(self.prompts_dir / f"{key}.wav" for key in action.prompts)
+                self.skipped_before = len(self.player.missing)
+                self.player.add(action.prompts)
                 self._next_prompt(advance=False)
                 if not self.playing and not self.pending:
                     self._feed(E.PromptDone())
@@ -266,7 +264,7 @@ class CallSession:
             elif isinstance(action, E.Mark):
                 self._mark(action)
             elif isinstance(action, E.Warned):   # only a warning the caller really heard counts as given
-                if self.skipped:
+                if len(self.player.missing) > self.skipped_before:
                     log.error("call %s: the abuse warning prompt was not played; not recorded as given", self.key)
                 else:
                     self.store.warned(self.key)
@@ -287,17 +285,8 @@ class CallSession:
 
     def _next_prompt(self, advance: bool = True) -> None:
         """Start the next playable prompt; when none is left, continue with the pending actions."""
-        while self.play_queue:
-            path = self.play_queue.popleft()
-            if not path.is_file():
-                log.warning("prompt %s is missing; skipped (render prompts with `hotline ivr render`)", path)
-                self.skipped += 1
-                continue
-            if self.media.play(path):
-                self.playing = True
-                return
-            log.warning("prompt %s could not be played; skipped", path)
-            self.skipped += 1
+        if self.player.start_next():
+            return
         if self.after_play == "record":
             self.after_play = None
             self._begin_recording()
@@ -313,7 +302,7 @@ class CallSession:
         self.record_action = action
         if action.beep:
             self.after_play = "record"
-            self.play_queue.append(self.prompts_dir / f"{BEEP_KEY}.wav")
+            self.player.add([BEEP_KEY])
             self._next_prompt(advance=False)
             if self.playing:
                 return

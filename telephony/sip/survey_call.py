@@ -5,7 +5,8 @@ this object from its pjsua2 thread with `answered`, `play_done`, `digit`, `tick`
 are deadlines checked on `tick(now)`, so unit tests run it with a fake media and a fake clock.
 
 Execution rules (ivr/survey.py's contract): the actions of one answer run in order; Play plays its prompts
-one after the other (a missing or unplayable WAV is logged and skipped), Gather waits for a key from the end
+one after the other through the call's PromptPlayer (a missing or unplayable WAV is logged and skipped;
+telephony/fake.py plays them without files), Gather waits for a key from the end
 of the preceding prompts, Rate keeps the key, HangUp asks the media to end the call. A key is fed to the
 survey at once; a non-empty answer stops the prompt and replaces what was pending (barge-in).
 """
@@ -19,32 +20,43 @@ from typing import Any, Protocol
 
 from ivr import survey
 from ivr.engine import Digit, Gather, GatherTimeout, HangUp, Hangup, Play
+from telephony.sip.player import PromptMedia, PromptPlayer
 
 log = logging.getLogger(__name__)
 
 
-class SurveyMedia(Protocol):
-    def play(self, path: Path) -> bool: ...   # start one WAV towards the called party; False if it failed
-    def stop_play(self) -> None: ...
-    def hangup(self) -> None: ...
+class SurveyMedia(PromptMedia, Protocol):
+    def hangup(self, reason: str) -> None: ...
 
 
 class SurveyCall:
-    def __init__(self, spec: survey.SurveySpec, *, media: SurveyMedia, prompts_dir: Path) -> None:
-        self.spec, self.media, self.prompts_dir = spec, media, Path(prompts_dir)
+    def __init__(self, spec: survey.SurveySpec, *, media: SurveyMedia, prompts_dir: Path,
+                 check_files: bool = True) -> None:
+        self.spec, self.media = spec, media
+        self.player = PromptPlayer(media, prompts_dir, check_files=check_files)
         self.state: survey.SurveyState | None = None
         self.pending: deque[Any] = deque()
-        self.play_queue: deque[str] = deque()
-        self.playing = False
         self.gather_at: float | None = None
         self.hangup_reason: str | None = None
         self.ended = False
         self.rating: str | None = None
-        self.played: list[str] = []    # prompt keys started, in order
-        self.missing: list[str] = []   # prompt keys skipped (no WAV or not playable)
         self.now = 0.0
 
     # --- results --------------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
+
+    @property
+    def played(self) -> list[str]:
+        """Prompt keys started, in order."""
+        return self.player.played
+
+    @property
+    def missing(self) -> list[str]:
+        """Prompt keys skipped (no WAV or not playable), in order."""
+        return self.player.missing
+
     @property
     def started(self) -> bool:
         return self.state is not None
@@ -66,7 +78,7 @@ class SurveyCall:
         self.now = now
         if self.ended or not self.playing:
             return
-        self.playing = False
+        self.player.finished()
         self._next_prompt()
 
     def digit(self, key: str, now: float) -> None:
@@ -88,8 +100,9 @@ class SurveyCall:
             return
         self.ended = True
         self.pending.clear()
-        self.play_queue.clear()
-        self.playing, self.gather_at = False, None
+        self.player.clear()
+        self.player.finished()
+        self.gather_at = None
         if self.state is not None:
             self.state, _ = survey.step(self.spec, self.state, Hangup())
 
@@ -103,10 +116,7 @@ class SurveyCall:
         if not actions:
             return
         self.pending.clear()
-        self.play_queue.clear()
-        if self.playing:
-            self.media.stop_play()
-            self.playing = False
+        self.player.stop()
         self.gather_at = None
         self.pending.extend(actions)
         self._run()
@@ -115,7 +125,7 @@ class SurveyCall:
         while self.pending and not self.playing and self.gather_at is None and self.hangup_reason is None:
             action = self.pending.popleft()
             if isinstance(action, Play):
-                self.play_queue.extend(action.prompts)
+                self.player.add(action.prompts)
                 self._next_prompt(advance=False)
             elif isinstance(action, Gather):
                 self.gather_at = self.now + action.timeout_s
@@ -124,23 +134,10 @@ class SurveyCall:
             elif isinstance(action, HangUp):
                 self.hangup_reason = action.reason
                 self.pending.clear()
-                self.media.hangup()
+                self.media.hangup(action.reason)
             else:
                 log.warning("unknown survey action %r ignored", action)
 
     def _next_prompt(self, advance: bool = True) -> None:
-        while self.play_queue:
-            key = self.play_queue.popleft()
-            path = self.prompts_dir / f"{key}.wav"
-            if not path.is_file():
-                log.warning("prompt %s is missing; skipped (render prompts with `hotline ivr render`)", path)
-                self.missing.append(key)
-                continue
-            if self.media.play(path):
-                self.playing = True
-                self.played.append(key)
-                return
-            log.warning("prompt %s could not be played; skipped", path)
-            self.missing.append(key)
-        if advance:
+        if not self.player.start_next() and advance:
             self._run()

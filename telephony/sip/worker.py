@@ -1,7 +1,7 @@
 """One SIP worker process on pjsua2: answers INVITEs on UDP and TCP and runs the IVR for each call.
 
-Threading (see NOTES.md): the Endpoint runs with threadCnt=0 and mainThreadOnly; the main thread loops
-`libHandleEvents` and owns every pjsua2 object. pjsua2 callbacks only copy data into `self.events`;
+Threading (see NOTES.md and telephony/sip/endpoint.py): the main thread opened the SipEndpoint, loops its
+`poll()` and owns every pjsua2 object. pjsua2 callbacks only copy data into `self.events`;
 the loop then drives the call's `CallSession` (IVR executor) and its media. Database writes and ticket
 lookups run on the `CallWriter` thread through telephony.flows. SIGTERM/SIGINT hang up and exit cleanly.
 """
@@ -20,6 +20,7 @@ import pjsua2 as pj
 
 from hotline.settings import Settings
 from telephony.port import CallerScreen
+from telephony.sip.endpoint import EndpointConfig, SipEndpoint
 from telephony.sip.level import WavTail
 from telephony.sip.pjcall import PjCall
 from telephony.sip.recovery import mark_worker_calls_lost
@@ -87,44 +88,6 @@ class Worker:
         self.events.put(("screened", key, (blocked, warning)))
 
     # --- lifecycle -----------------------------------------------------------------------------------
-    def _start_endpoint(self) -> None:
-        self.ep = pj.Endpoint()
-        self.ep.libCreate()
-        cfg = pj.EpConfig()
-        cfg.uaConfig.threadCnt = 0
-        cfg.uaConfig.mainThreadOnly = True
-        cfg.uaConfig.maxCalls = self.settings.sip_max_calls
-        cfg.uaConfig.userAgent = "hotline12345"
-        cfg.logConfig.level = 1
-        cfg.logConfig.consoleLevel = 1
-        cfg.medConfig.clockRate = 8000
-        cfg.medConfig.sndClockRate = 8000
-        cfg.medConfig.channelCount = 1
-        cfg.medConfig.maxMediaPorts = 8 * self.settings.sip_max_calls + 8
-        cfg.medConfig.ecTailLen = 0
-        self.ep.libInit(cfg)
-        for kind in (pj.PJSIP_TRANSPORT_UDP, pj.PJSIP_TRANSPORT_TCP):
-            tcfg = pj.TransportConfig()
-            tcfg.port = self.port
-            tcfg.boundAddress = self.settings.sip_host
-            if self.settings.sip_public_address:
-                tcfg.publicAddress = self.settings.sip_public_address
-            self.ep.transportCreate(kind, tcfg)
-        self.ep.audDevManager().setNullDev()
-        for codec in self.ep.codecEnum2():
-            wanted = {"PCMU/8000/1": 255, "PCMA/8000/1": 254}.get(codec.codecId, 0)
-            self.ep.codecSetPriority(codec.codecId, wanted)
-        self.ep.libStart()
-        acfg = pj.AccountConfig()
-        acfg.idUri = f"sip:hotline@{self.settings.sip_host}:{self.port}"
-        acfg.mediaConfig.transportConfig.port = self.rtp_port
-        acfg.mediaConfig.transportConfig.portRange = 1000
-        acfg.mediaConfig.transportConfig.boundAddress = self.settings.sip_host
-        if self.settings.sip_public_address:
-            acfg.mediaConfig.transportConfig.publicAddress = self.settings.sip_public_address
-        self.account = _Account(self)
-        self.account.create(acfg, True)
-
     def request_stop(self, *_: Any) -> None:
         self.stopping = True
 
@@ -136,12 +99,13 @@ class Worker:
         if lost:
             log.warning("%d call(s) of a previous %s closed as lost", lost, self.name)
         self.writer.start()
-        self._start_endpoint()
+        self.endpoint = SipEndpoint(EndpointConfig.inbound(self.settings, port=self.port, rtp_port=self.rtp_port))
+        self.endpoint.open(_Account(self))
         log.info("SIP worker %s listening on %s:%d (udp, tcp)", self.name, self.settings.sip_host, self.port)
         print(f"READY {self.name} {self.settings.sip_host}:{self.port}", flush=True)
         last_tick = 0.0
         while not self.stopping:
-            self.ep.libHandleEvents(10)
+            self.endpoint.poll(10)
             self._drain()
             now = time.monotonic()
             if self._handing:
@@ -157,25 +121,20 @@ class Worker:
 
     def _shutdown(self) -> None:
         log.info("SIP worker %s stopping (%d call(s))", self.name, len(self.calls))
-        try:
-            self.ep.hangupAllCalls()
-        except pj.Error:
-            pass
+        self.endpoint.hangup_all()
         deadline = time.monotonic() + 2.0
         while self.calls and time.monotonic() < deadline:
-            self.ep.libHandleEvents(20)
+            self.endpoint.poll(20)
             self._drain()
         for key in list(self.calls):
             self._finish(key)
         deadline = time.monotonic() + 2.0
         while self._closing and time.monotonic() < deadline:
-            self.ep.libHandleEvents(20)
+            self.endpoint.poll(20)
             self._report_closed()
         self._report_closed(force=True)
         self._dead.clear()   # no pjsua2 object may outlive libDestroy()
-        self.account.shutdown()
-        del self.account
-        self.ep.libDestroy()
+        self.endpoint.close()
         self.writer.stop()
 
     # --- the loop ----------------------------------------------------------------------------------------
