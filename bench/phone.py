@@ -42,17 +42,10 @@ from hotline.context import AppContext
 from hotline.settings import Settings
 from ivr.words import known_prompt_keys
 from telephony.models import Call
-from tests.sip_support import (
-    call_pcap,
-    free_port,
-    make_prompts,
-    read_wav,
-    run_sipp,
-    scenario,
-    tone,
-    wait_for,
-    write_wav,
-)
+from tests.ports_support import free_port, wait_for
+from tests.rtp_support import call_pcap
+from tests.sipp_support import run_sipp, scenario
+from tests.wav_support import make_prompts, read_wav, tone, write_wav
 
 MODELS = REPO / "var" / "models"
 TESTSET = REPO / "tests" / "audio" / "testset"

@@ -28,18 +28,11 @@ from hotline.settings import Settings
 from ivr.words import known_prompt_keys
 from telephony.models import Call
 from telephony.sip.ping import options_status
-from tests.sip_support import (
-    call_pcap,
-    free_port,
-    hotline_env,
-    make_prompts,
-    run_sipp,
-    scenario,
-    start_process,
-    stop_process,
-    tone,
-    wait_for,
-)
+from tests.ports_support import free_port, wait_for
+from tests.process_support import hotline_env, start_process, stop_process
+from tests.rtp_support import call_pcap
+from tests.sipp_support import run_sipp, scenario
+from tests.wav_support import make_prompts, tone
 
 
 def cpu_seconds(pid: int) -> float:

@@ -1,5 +1,7 @@
 """A recorded call becomes a ticket: transcribe, classify, register the case (channel phone), and retry a
-failed or empty transcription later. Idempotent: a call is claimed under a lease before any work, and a
+failed or empty transcription later — unless the recognizer says retrying cannot help (a VendorError with
+`retryable=False`, e.g. a file that is no WAV): then the ticket keeps its mark at once. A missing model
+(AsrUnavailable) is retried: installing the model fixes it. Idempotent: a call is claimed under a lease before any work, and a
 ticket already registered for the call (found by its call reference) is reused, never duplicated."""
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from asr.port import Recognizer, Transcript
 from hotline.context import AppContext
 from hotline.database import utcnow
-from hotline.errors import VendorError
+from hotline.errors import AsrUnavailable, VendorError
 from telephony import service
 from ticketing import classify
 from ticketing.enums import Channel, TicketType, Urgency
@@ -73,18 +75,27 @@ def _claim(ctx: AppContext, call_id: int) -> Claimed | None:
         return claimed
 
 
-def _transcribe(recognizer: Recognizer, path: Path) -> tuple[Transcript | None, str | None]:
-    """The transcript, or None and why it failed. Any engine failure is caught here: the call goes on."""
+@dataclass(frozen=True)
+class Attempt:
+    """One transcription: the transcript, or None, why it failed and whether trying again can help."""
+
+    transcript: Transcript | None
+    error: str | None = None
+    retryable: bool = True
+
+
+def _transcribe(recognizer: Recognizer, path: Path) -> Attempt:
+    """Any engine failure is caught here: the call goes on."""
     if not path.is_file():
-        return None, f"recording {path.name} is missing"
+        return Attempt(None, f"recording {path.name} is missing")
     try:
-        return recognizer.transcribe(path), None
+        return Attempt(recognizer.transcribe(path))
     except VendorError as exc:
         log.warning("transcription of %s failed: %s", path.name, exc.message)
-        return None, f"{exc.code}: {exc.message}"
+        return Attempt(None, f"{exc.code}: {exc.message}", exc.retryable or isinstance(exc, AsrUnavailable))
     except Exception as exc:  # noqa: BLE001 - an engine crash must not lose the call
         log.exception("recognizer %s crashed on %s", getattr(recognizer, "name", "?"), path.name)
-        return None, f"{type(exc).__name__}: {exc}"
+        return Attempt(None, f"{type(exc).__name__}: {exc}")
 
 
 def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> str:
@@ -93,7 +104,8 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
     if call is None:
         with ctx.reader() as session:
             return service.get_call(session, call_id=call_id).status
-    transcript, error = _transcribe(recognizer, recordings_root(ctx) / call.recording_path)
+    attempt = _transcribe(recognizer, recordings_root(ctx) / call.recording_path)
+    transcript = attempt.transcript
     text = transcript.text.strip()[: ctx.settings.max_content_chars] if transcript else ""
     engine = transcript.engine if transcript else getattr(recognizer, "name", None)
     number = call.ticket_number
@@ -118,7 +130,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
         number = _register(ctx, call, content=content, title=f"{mark}电话来电", transcript=None, hints=hints)
     return _retry_later(ctx, call, number=number, engine=engine,
                         transcript_status="empty" if transcript is not None else "failed",
-                        error=error or "the transcript is empty")
+                        error=attempt.error or "the transcript is empty", retryable=attempt.retryable)
 
 
 def _ticket_type(call: Claimed, hints: dict) -> str:
@@ -177,9 +189,12 @@ def _finish(ctx: AppContext, call: Claimed, *, status: str, transcript_status: s
 
 
 def _retry_later(ctx: AppContext, call: Claimed, *, number: str, engine: str | None, transcript_status: str,
-                 error: str) -> str:
+                 error: str, retryable: bool = True) -> str:
     """The ticket exists with a mark; try the transcription again after the next configured delay, or give
-    up (the ticket keeps its recording and mark) when the delays are used up."""
+    up (the ticket keeps its recording and mark) when the delays are used up or retrying cannot help."""
+    if not retryable:
+        return _finish(ctx, call, status="ticketed", transcript_status=transcript_status, engine=engine,
+                       number=number, error=f"not retried (the recognizer says it cannot succeed): {error}")
     delays = ctx.settings.calls_retry_delays
     if call.attempts <= len(delays):
         when = utcnow() + timedelta(seconds=delays[call.attempts - 1])

@@ -10,7 +10,6 @@ from tests.ports_support import free_port
 
 SIPP = shutil.which("sipp")
 
-
 _INVITE = """INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]hl[call_number]

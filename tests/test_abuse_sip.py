@@ -19,23 +19,11 @@ from hotline.database import make_session_factory
 from ivr.words import known_prompt_keys
 from telephony import flows as telephony_flows
 from telephony.models import Call
-from tests.sip_support import (
-    SIPP,
-    call_pcap,
-    free_port,
-    hotline_env,
-    make_prompts,
-    read_wav,
-    run_sipp,
-    scenario,
-    speech,
-    start_process,
-    stop_process,
-    tone,
-    wait_for,
-    wait_ready,
-    write_wav,
-)
+from tests.ports_support import free_port, wait_for
+from tests.process_support import hotline_env, start_process, stop_process, wait_ready
+from tests.rtp_support import call_pcap
+from tests.sipp_support import SIPP, run_sipp, scenario
+from tests.wav_support import make_prompts, read_wav, speech, tone, write_wav
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 

@@ -19,8 +19,8 @@ from telephony.fake import FakeCallerScreen
 from telephony.port import WARNING, AllowAll, Screening
 from telephony.sip.session import CallSession, RecordingParams
 from telephony.sip.writer import CallWriter
-from tests.sip_support import make_prompts
 from tests.test_sip_session import NOON, FakeMedia, FakeStore
+from tests.wav_support import make_prompts
 from ticketing.org.auth import Actor
 
 MOBILE = "13800138000"

@@ -19,18 +19,12 @@ from sqlalchemy import select
 from callbacks.models import VisitAttempt
 from ivr.survey import PROMPT_KEYS, spoken_case
 from telephony.sip.outbound import SipOutboundCalls
+from tests.baresip_support import BARESIP
 from tests.callbacks_support import Runner, attempts_of, closed_case, ticket_of, visit_of
-from tests.sip_support import (
-    _REPLY,
-    BARESIP,
-    SIPP,
-    _send,
-    call_pcap,
-    free_port,
-    make_prompts,
-    uas_scenario,
-    wait_for,
-)
+from tests.ports_support import free_port, wait_for
+from tests.rtp_support import call_pcap
+from tests.sipp_support import _REPLY, SIPP, _send, uas_scenario
+from tests.wav_support import make_prompts
 
 pytestmark = pytest.mark.skipif(SIPP is None, reason="needs sipp (Debian sip-tester)")
 

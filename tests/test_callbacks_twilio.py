@@ -16,7 +16,7 @@ import pytest
 from telephony.port import SmsRejected, SmsUnavailable
 from telephony.twilio_sms import TwilioSms
 from tests.callbacks_support import E164, Runner, attempts_of, closed_case, visit_of
-from tests.sip_support import free_port
+from tests.ports_support import free_port
 
 MOCK = Path(__file__).resolve().parent.parent / "callbacks" / "twilio-mock"
 PRISM = MOCK / "node_modules" / ".bin" / "prism"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from asr.fake import FakeRecognizer
 from hotline.database import utcnow
-from hotline.errors import ValidationFailed
+from hotline.errors import AsrFailed, AsrUnavailable, ValidationFailed
 from telephony import flows
 from telephony.models import Call
 from ticketing.flows.phone import EMPTY_MARK, PENDING_MARK
@@ -195,6 +195,37 @@ def test_retries_end_when_the_delays_are_used_up(context, settings, session, que
     assert call.transcript_status == "failed" and call.next_attempt_at is None and "gave up" in call.error
     assert flows.sweep_calls(context)["requeued"] == 0
     assert len(tickets(session)) == 1
+
+
+class _Refusing:
+    """A recognizer that fails as the port allows: `error` is raised on every recording."""
+
+    name = "refusing"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def transcribe(self, wav_path):
+        raise self.error
+
+
+def test_a_failure_the_recognizer_calls_final_is_not_retried(context, settings, session, queue):
+    call_id = place_call(context, settings)
+    refusing = _Refusing(AsrFailed("corrupt or unsupported WAV file", retryable=False))
+    assert run_enqueued(context, queue, refusing) == ["ticketed"]
+    call = get_call(session, call_id)
+    assert call.transcript_status == "failed" and call.next_attempt_at is None and "not retried" in call.error
+    assert flows.sweep_calls(context)["requeued"] == 0
+    [ticket] = tickets(session)
+    assert ticket.content.startswith(PENDING_MARK) and ticket.recording_url == "2026/11/c1.wav"
+
+
+@pytest.mark.parametrize("error", [AsrFailed("decoder crashed", retryable=True), AsrUnavailable("no model yet")])
+def test_a_retryable_failure_and_a_missing_model_are_retried(context, settings, session, queue, error):
+    call_id = place_call(context, settings)
+    assert run_enqueued(context, queue, _Refusing(error)) == ["failed"]
+    call = get_call(session, call_id)
+    assert call.status == "failed" and call.next_attempt_at is not None
 
 
 def test_short_silent_hangup_is_logged_not_ticketed(context, settings, session, queue):

@@ -24,8 +24,11 @@ import pytest
 
 from asr.metrics import cer
 from hotline.settings import Settings
+from tests.ports_support import free_port, wait_for
+from tests.rtp_support import call_pcap
 from tests.runtime_support import alive, descendants, runtime_env, runtime_settings
-from tests.sip_support import SIPP, call_pcap, free_port, read_wav, run_sipp, scenario, wait_for
+from tests.sipp_support import SIPP, run_sipp, scenario
+from tests.wav_support import read_wav
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "var" / "models"

@@ -14,25 +14,12 @@ from sqlalchemy import select
 
 from ivr.words import known_prompt_keys
 from telephony.models import Call
-from tests.sip_support import (
-    BARESIP,
-    BLOCKED_CALLER,
-    SIPP,
-    baresip_call,
-    call_pcap,
-    free_port,
-    hotline_env,
-    make_prompts,
-    read_wav,
-    run_sipp,
-    scenario,
-    speech,
-    start_process,
-    stop_process,
-    tone,
-    wait_for,
-    wait_ready,
-)
+from tests.baresip_support import BARESIP, baresip_call
+from tests.ports_support import free_port, wait_for
+from tests.process_support import BLOCKED_CALLER, hotline_env, start_process, stop_process, wait_ready
+from tests.rtp_support import call_pcap
+from tests.sipp_support import SIPP, run_sipp, scenario
+from tests.wav_support import make_prompts, read_wav, speech, tone
 
 pytestmark = pytest.mark.skipif(SIPP is None, reason="needs sipp (Debian sip-tester)")
 
@@ -51,7 +38,7 @@ def worker(tmp_path_factory, database_url):
     env = hotline_env(settings, HOTLINE_IVR_RECORD_SILENCE_SECONDS="2", HOTLINE_IVR_GATHER_TIMEOUT_SECONDS="4",
                       HOTLINE_IVR_MAX_RECORD_SECONDS="12", HOTLINE_SIP_NO_ANSWER_SECONDS="4",
                       HOTLINE_SIP_RING_SECONDS="1", HOTLINE_SIP_HOST="127.0.0.1",
-                      HOTLINE_TELEPHONY_CALLER_SCREEN="tests.sip_support:block_list_screen")
+                      HOTLINE_TELEPHONY_CALLER_SCREEN="tests.process_support:block_list_screen")
     log = root / "worker.log"
     proc = start_process(["telephony", "worker", "--port", str(port), "--rtp-port", str(rtp), "--name", "w-test"],
                          env, log)

@@ -19,19 +19,11 @@ from telephony.models import Call
 from telephony.sip.kamailio import kamailio_wanted, render_config
 from telephony.sip.ping import options_status
 from telephony.sip.supervisor import telephony_processes, telephony_specs
-from tests.sip_support import (
-    SIPP,
-    call_pcap,
-    free_port,
-    hotline_env,
-    make_prompts,
-    run_sipp,
-    scenario,
-    start_process,
-    stop_process,
-    tone,
-    wait_for,
-)
+from tests.ports_support import free_port, wait_for
+from tests.process_support import hotline_env, start_process, stop_process
+from tests.rtp_support import call_pcap
+from tests.sipp_support import SIPP, run_sipp, scenario
+from tests.wav_support import make_prompts, tone
 
 needs_sipp = pytest.mark.skipif(SIPP is None, reason="needs sipp (Debian sip-tester)")
 needs_kamailio = pytest.mark.skipif(shutil.which("kamailio") is None, reason="needs kamailio")

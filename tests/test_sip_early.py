@@ -15,8 +15,8 @@ from ivr.words import known_prompt_keys
 from telephony.port import AllowAll
 from telephony.sip.session import CallSession, RecordingParams, records_from
 from telephony.sip.writer import CallWriter
-from tests.sip_support import make_prompts, write_wav
 from tests.test_sip_session import NOON, FakeMedia, FakeStore, Meter
+from tests.wav_support import make_prompts, write_wav
 
 
 class Hook:

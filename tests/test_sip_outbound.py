@@ -11,7 +11,9 @@ from hotline.errors import ConfigurationError
 from ivr.survey import SurveySpec
 from telephony.port import OutboundCalls
 from telephony.sip.outbound import SipOutboundCalls, outcome_for
-from tests.sip_support import SIPP, free_port, make_prompts, uas_scenario
+from tests.ports_support import free_port
+from tests.sipp_support import SIPP, uas_scenario
+from tests.wav_support import make_prompts
 
 pytestmark = pytest.mark.skipif(SIPP is None, reason="needs sipp (Debian sip-tester)")
 

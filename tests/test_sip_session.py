@@ -15,7 +15,7 @@ from ivr.words import known_prompt_keys
 from telephony.sip.level import WavTail
 from telephony.sip.session import CallSession, RecordingParams
 from telephony.sip.sipmsg import header_user, header_value, request_user
-from tests.sip_support import make_prompts, tone, write_wav
+from tests.wav_support import make_prompts, tone, write_wav
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -23,7 +23,8 @@ def test_register_assigns_number_deadline_and_history(client, people, settings):
     accepted = datetime.fromisoformat(t["accepted_at"])
     due = datetime.fromisoformat(t["due_at"])
     assert timedelta(days=3) < due - accepted < timedelta(days=12)  # 3 working days after the acceptance day
-    assert due.astimezone().utcoffset() is not None
+    # the API gives both instants with their UTC offset (astimezone() would make even a naive one aware)
+    assert due.utcoffset() is not None and accepted.utcoffset() is not None
     events = client.get(f"/api/v1/tickets/{t['number']}/events", headers=people["agent"]).json()
     assert [e["action"] for e in events] == ["create"] and events[0]["to_status"] == "registered"
     # accepted at the same instant, so on the same local day even when the clock passes midnight meanwhile
