@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from abuse.models import AbuseAudit, AbuseIncident, BlacklistEntry, BlockedAttempt
+from hotline.database import first_or_not_found
 from hotline.errors import NotFound
 
 OPEN = ("proposed", "active")
@@ -43,24 +44,23 @@ def incidents_since(session: Session, *, caller: str, since: datetime, lock: boo
     return list(session.scalars(stmt.with_for_update() if lock else stmt))
 
 
-def list_incidents(session: Session, *, caller: str | None = None, kind: str | None = None,
-                   source: str | None = None, limit: int = 100) -> list[AbuseIncident]:
-    stmt = select(AbuseIncident).order_by(AbuseIncident.created_at.desc(), AbuseIncident.id.desc()).limit(limit)
-    if caller:
-        stmt = stmt.where(AbuseIncident.caller == caller)
-    if kind:
-        stmt = stmt.where(AbuseIncident.kind == kind)
-    if source:
-        stmt = stmt.where(AbuseIncident.source == source)
+def _newest(session: Session, model, *, limit: int, **equal: str | None) -> list:
+    """Rows of `model`, newest first, where each given (non-empty) column value matches."""
+    stmt = select(model).order_by(model.created_at.desc(), model.id.desc()).limit(limit)
+    for column, value in equal.items():
+        if value:
+            stmt = stmt.where(getattr(model, column) == value)
     return list(session.scalars(stmt))
 
 
+def list_incidents(session: Session, *, caller: str | None = None, kind: str | None = None,
+                   source: str | None = None, limit: int = 100) -> list[AbuseIncident]:
+    return _newest(session, AbuseIncident, limit=limit, caller=caller, kind=kind, source=source)
+
+
 def get_entry(session: Session, *, entry_id: int, lock: bool = False) -> BlacklistEntry:
-    stmt = select(BlacklistEntry).where(BlacklistEntry.id == entry_id)
-    entry = session.scalars(stmt.with_for_update() if lock else stmt).first()
-    if entry is None:
-        raise NotFound("blacklist entry not found", entry_id=entry_id)
-    return entry
+    return first_or_not_found(session, select(BlacklistEntry).where(BlacklistEntry.id == entry_id), lock=lock,
+                              message="blacklist entry not found", entry_id=entry_id)
 
 
 def open_entry(session: Session, *, caller: str) -> BlacklistEntry | None:
@@ -86,14 +86,7 @@ def served_blacklists(session: Session, *, caller: str) -> int:
 
 def list_entries(session: Session, *, status: str | None = None, caller: str | None = None,
                  appeal_status: str | None = None, limit: int = 100) -> list[BlacklistEntry]:
-    stmt = select(BlacklistEntry).order_by(BlacklistEntry.created_at.desc(), BlacklistEntry.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(BlacklistEntry.status == status)
-    if caller:
-        stmt = stmt.where(BlacklistEntry.caller == caller)
-    if appeal_status:
-        stmt = stmt.where(BlacklistEntry.appeal_status == appeal_status)
-    return list(session.scalars(stmt))
+    return _newest(session, BlacklistEntry, limit=limit, status=status, caller=caller, appeal_status=appeal_status)
 
 
 def due_entry_ids(session: Session, *, now: datetime, limit: int = 500) -> list[int]:

@@ -8,7 +8,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.models import OPEN, ReturnVisit, UnmatchedReply, VisitAttempt, VisitAudit, VisitOptOut
-from hotline.errors import NotFound
+from hotline.database import first_or_not_found
 from ticketing.models import Ticket
 from ticketing.org.models import User
 
@@ -60,11 +60,8 @@ def add_visits(session: Session, *, rows: list[dict]) -> None:
 
 
 def get_visit(session: Session, *, visit_id: int, for_update: bool = False) -> ReturnVisit:
-    stmt = select(ReturnVisit).where(ReturnVisit.id == visit_id)
-    visit = session.scalars(stmt.with_for_update() if for_update else stmt).one_or_none()
-    if visit is None:
-        raise NotFound(f"return visit {visit_id} not found", visit_id=visit_id)
-    return visit
+    return first_or_not_found(session, select(ReturnVisit).where(ReturnVisit.id == visit_id), lock=for_update,
+                              message=f"return visit {visit_id} not found", visit_id=visit_id)
 
 
 def unfinished_attempts(session: Session, *, visit_id: int) -> list[VisitAttempt]:
@@ -132,11 +129,8 @@ def delete_opt_out(session: Session, *, opt_out: VisitOptOut) -> None:
 
 
 def get_reply(session: Session, *, reply_id: int, for_update: bool = False) -> UnmatchedReply:
-    stmt = select(UnmatchedReply).where(UnmatchedReply.id == reply_id)
-    reply = session.scalars(stmt.with_for_update() if for_update else stmt).one_or_none()
-    if reply is None:
-        raise NotFound(f"unmatched reply {reply_id} not found", reply_id=reply_id)
-    return reply
+    return first_or_not_found(session, select(UnmatchedReply).where(UnmatchedReply.id == reply_id),
+                              lock=for_update, message=f"unmatched reply {reply_id} not found", reply_id=reply_id)
 
 
 def list_replies(session: Session, *, statuses: list[str], limit: int) -> list[UnmatchedReply]:

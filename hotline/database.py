@@ -10,9 +10,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, TypeDecorator, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from hotline.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def first_or_not_found(session: Session, stmt: Select, *, lock: bool = False, message: str, **details):
+    """The first row of `stmt` (locked FOR UPDATE when `lock`), or NotFound(message, **details)."""
+    row = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise NotFound(message, **details)
+    return row
 
 
 class UTCDateTime(TypeDecorator[datetime]):

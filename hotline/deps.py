@@ -15,23 +15,22 @@ def get_context(request: Request) -> AppContext:
     return request.app.state.context
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.context.sessions()
+def _serve(factory) -> Iterator[Session]:
+    session = factory()
     try:
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from _serve(request.app.state.context.sessions)
 
 
 def get_reader(request: Request) -> Iterator[Session]:
     """A read-only session (never holds the SQLite write lock while a flow writes)."""
-    session = request.app.state.context.reader()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+    yield from _serve(request.app.state.context.reader)
 
 
 # The annotations every router uses (import these; do not redefine them in a view module).

@@ -22,15 +22,17 @@ To = Annotated[date | None, Query(description="Last local day (included)")]
 def departments(ctx: Ctx, actor: CurrentActor, period: PeriodName = None, from_: From = None,
                 to: To = None) -> reports.DepartmentReport:
     """Per-department 响应率, 解决率, 满意率 and 按时办结率 (percent; null when there was nothing to count)."""
-    actor.require(*reports.REPORT_ROLES)
-    span = reports.period_for(ctx.settings, preset=period, first=from_, last=to)
-    return reports.department_report(ctx, period=span, actor=actor)
+    return reports.department_report(ctx, period=_period(ctx, actor, period, from_, to), actor=actor)
 
 
 @router.get("/overview", response_model=reports.Overview, response_model_by_alias=True)
 def overview(ctx: Ctx, actor: CurrentActor, period: PeriodName = None, from_: From = None,
              to: To = None) -> reports.Overview:
     """Cases registered in the period by channel and type; open cases by deadline light now."""
+    return reports.overview(ctx, period=_period(ctx, actor, period, from_, to), actor=actor)
+
+
+def _period(ctx: Ctx, actor, preset: str | None, first: date | None, last: date | None) -> reports.Period:
+    """The report period asked for, once the actor is known to be allowed reports."""
     actor.require(*reports.REPORT_ROLES)
-    span = reports.period_for(ctx.settings, preset=period, first=from_, last=to)
-    return reports.overview(ctx, period=span, actor=actor)
+    return reports.period_for(ctx.settings, preset=preset, first=first, last=last)

@@ -11,14 +11,19 @@ from ticketing.enums import Channel, Light, Satisfaction, Status, TicketType, Ur
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class StrictIn(BaseModel):
+    """A request body: unknown fields are refused, text is stripped."""
+
+    model_config = Strict
+
+
 # Hard ceilings; the configurable (usually lower) limits in Settings are checked in flows.
 TEXT_CEILING = 200_000
 NOTE_CEILING = 20_000
 
 
-class TicketCreate(BaseModel):
-    model_config = Strict
-
+class TicketCreate(StrictIn):
     channel: Channel
     ticket_type: TicketType
     content: str = Field(min_length=1, max_length=TEXT_CEILING)
@@ -39,9 +44,7 @@ class TicketCreate(BaseModel):
         return value
 
 
-class TriageIn(BaseModel):
-    model_config = Strict
-
+class TriageIn(StrictIn):
     ticket_type: TicketType | None = None
     category_id: int | None = None
     urgency: Urgency | None = None
@@ -51,72 +54,52 @@ class TriageIn(BaseModel):
     note: str | None = Field(None, max_length=NOTE_CEILING)
 
 
-class DispatchIn(BaseModel):
-    model_config = Strict
-
+class DispatchIn(StrictIn):
     lead_department_id: int | None = Field(None, description="Default: the dispatch catalogue's suggestion.")
     co_department_ids: list[int] = Field(default_factory=list, max_length=20)
     note: str | None = Field(None, max_length=NOTE_CEILING)
 
 
-class NoteIn(BaseModel):
-    model_config = Strict
-
+class NoteIn(StrictIn):
     note: str = Field(min_length=1, max_length=NOTE_CEILING)
 
 
-class OptionalNoteIn(BaseModel):
-    model_config = Strict
-
+class OptionalNoteIn(StrictIn):
     note: str | None = Field(None, max_length=NOTE_CEILING)
 
 
-class ReplyIn(BaseModel):
-    model_config = Strict
-
+class ReplyIn(StrictIn):
     reply: str = Field(min_length=1, max_length=TEXT_CEILING)
 
 
-class ReturnIn(BaseModel):
-    model_config = Strict
-
+class ReturnIn(StrictIn):
     reason: str = Field(min_length=2, max_length=NOTE_CEILING)
     suggested_department_id: int | None = None
 
 
-class ReviewReturnIn(BaseModel):
-    model_config = Strict
-
+class ReviewReturnIn(StrictIn):
     uphold: bool = Field(description="true: the return is justified, re-dispatch (改派); false: reject it.")
     new_department_id: int | None = Field(None, description="Required when upholding.")
     co_department_ids: list[int] = Field(default_factory=list, max_length=20)
     note: str | None = Field(None, max_length=NOTE_CEILING)
 
 
-class ExtensionIn(BaseModel):
-    model_config = Strict
-
+class ExtensionIn(StrictIn):
     working_days: int = Field(ge=1, le=365)
     reason: str = Field(min_length=2, max_length=NOTE_CEILING)
 
 
-class DecisionIn(BaseModel):
-    model_config = Strict
-
+class DecisionIn(StrictIn):
     approve: bool
     note: str | None = Field(None, max_length=NOTE_CEILING)
 
 
-class ReopenIn(BaseModel):
-    model_config = Strict
-
+class ReopenIn(StrictIn):
     reason: str = Field(min_length=2, max_length=NOTE_CEILING)
     resupervise: bool = Field(True, description="Also record a re-supervision (再督办).")
 
 
-class MergeIn(BaseModel):
-    model_config = Strict
-
+class MergeIn(StrictIn):
     into: str = Field(min_length=1, max_length=32, description="Number of the case that stays.")
     note: str | None = Field(None, max_length=NOTE_CEILING)
 

@@ -63,3 +63,24 @@ class PromptPlayer:
         if self.playing:
             self.media.stop_play()
             self.playing = False
+
+
+class PlaysPrompts:
+    """Base of the call executors (CallSession, SurveyCall): they own a `player` and go on with
+    `_next_prompt()` once the prompt that was playing has ended."""
+
+    player: PromptPlayer
+    ended: bool
+    now: float
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
+
+    def play_done(self, now: float) -> None:
+        """The media reports the end of the prompt it was playing."""
+        self.now = now
+        if self.ended or not self.playing:
+            return
+        self.player.finished()
+        self._next_prompt()

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from ivr.flow import HangupNode, RecordNode, TransferNode
 from ivr.words import BEEP_KEY
-from telephony.sip.player import PromptMedia, PromptPlayer
+from telephony.sip.player import PlaysPrompts, PromptMedia, PromptPlayer
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class _Recording:
     silent_for: float = 0.0
 
 
-class CallSession:
+class CallSession(PlaysPrompts):
     def __init__(self, *, key: str, flow: Any, media: Media, store: Store, prompts_dir: Path,
                  recordings_dir: Path, recording_name: str, params: RecordingParams,
                  meter_factory: Callable[[Path], LevelSource] | None = None,
@@ -108,13 +108,6 @@ class CallSession:
         state, actions = self.engine.start(self.flow, self.engine.CallStarted(
             caller=caller, local_time=local_time, blocked=blocked, warning=warning))
         self._transition(state, actions)
-
-    def play_done(self, now: float) -> None:
-        self.now = now
-        if self.ended or not self.playing:
-            return
-        self.player.finished()
-        self._next_prompt()
 
     def digit(self, d: str, now: float) -> None:
         self.now = now
@@ -190,10 +183,6 @@ class CallSession:
             for action in actions:
                 if isinstance(action, self.engine.Mark):
                     self._mark(action)
-
-    @property
-    def playing(self) -> bool:
-        return self.player.playing
 
     @property
     def outcome(self) -> str:

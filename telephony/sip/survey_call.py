@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from ivr import survey
 from ivr.engine import Digit, Gather, GatherTimeout, HangUp, Hangup, Play
-from telephony.sip.player import PromptMedia, PromptPlayer
+from telephony.sip.player import PlaysPrompts, PromptMedia, PromptPlayer
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class SurveyMedia(PromptMedia, Protocol):
     def hangup(self, reason: str) -> None: ...
 
 
-class SurveyCall:
+class SurveyCall(PlaysPrompts):
     def __init__(self, spec: survey.SurveySpec, *, media: SurveyMedia, prompts_dir: Path,
                  check_files: bool = True) -> None:
         self.spec, self.media = spec, media
@@ -43,10 +43,6 @@ class SurveyCall:
         self.now = 0.0
 
     # --- results --------------------------------------------------------------------------------------
-    @property
-    def playing(self) -> bool:
-        return self.player.playing
-
     @property
     def played(self) -> list[str]:
         """Prompt keys started, in order."""
@@ -73,13 +69,6 @@ class SurveyCall:
             return
         state, actions = survey.start(self.spec)
         self._transition(state, actions)
-
-    def play_done(self, now: float) -> None:
-        self.now = now
-        if self.ended or not self.playing:
-            return
-        self.player.finished()
-        self._next_prompt()
 
     def digit(self, key: str, now: float) -> None:
         self.now = now

@@ -112,22 +112,24 @@ def reset_password(session: Session, *, actor: Actor, settings: Settings, user_i
 # --- departments, categories, catalogue (admin writes) ------------------------------------------
 
 
+def _admin_write(session: Session, actor: Actor, write, **kwargs):
+    """An admin's write: check the role, run the service call, commit, return what it returned."""
+    actor.require(Role.ADMIN)
+    row = write(session, **kwargs)
+    session.commit()
+    return row
+
+
 def create_department(session: Session, *, actor: Actor, code: str, name: str, level: str,
                       parent_id: int | None = None, district: str | None = None) -> Department:
-    actor.require(Role.ADMIN)
-    dept = service.create_department(session, code=code, name=name, level=str(level), parent_id=parent_id,
-                                     district=district)
-    session.commit()
-    return dept
+    return _admin_write(session, actor, service.create_department, code=code, name=name, level=str(level),
+                        parent_id=parent_id, district=district)
 
 
 def update_department(session: Session, *, actor: Actor, department_id: int, changes: dict) -> Department:
-    actor.require(Role.ADMIN)
     if changes.get("level") is not None:
         changes = {**changes, "level": str(changes["level"])}
-    dept = service.update_department(session, department_id=department_id, changes=changes)
-    session.commit()
-    return dept
+    return _admin_write(session, actor, service.update_department, department_id=department_id, changes=changes)
 
 
 def deactivate_department(session: Session, *, actor: Actor, department_id: int) -> Department:
@@ -136,36 +138,22 @@ def deactivate_department(session: Session, *, actor: Actor, department_id: int)
 
 def create_category(session: Session, *, actor: Actor, code: str, name: str,
                     parent_id: int | None = None) -> Category:
-    actor.require(Role.ADMIN)
-    category = service.create_category(session, code=code, name=name, parent_id=parent_id)
-    session.commit()
-    return category
+    return _admin_write(session, actor, service.create_category, code=code, name=name, parent_id=parent_id)
 
 
 def update_category(session: Session, *, actor: Actor, category_id: int, changes: dict) -> Category:
-    actor.require(Role.ADMIN)
-    category = service.update_category(session, category_id=category_id, changes=changes)
-    session.commit()
-    return category
+    return _admin_write(session, actor, service.update_category, category_id=category_id, changes=changes)
 
 
 def create_dispatch_rule(session: Session, *, actor: Actor, category_id: int, district: str | None,
                          department_id: int) -> DispatchRule:
-    actor.require(Role.ADMIN)
-    rule = service.create_dispatch_rule(session, category_id=category_id, district=district,
-                                        department_id=department_id)
-    session.commit()
-    return rule
+    return _admin_write(session, actor, service.create_dispatch_rule, category_id=category_id, district=district,
+                        department_id=department_id)
 
 
 def update_dispatch_rule(session: Session, *, actor: Actor, rule_id: int, changes: dict) -> DispatchRule:
-    actor.require(Role.ADMIN)
-    rule = service.update_dispatch_rule(session, rule_id=rule_id, changes=changes)
-    session.commit()
-    return rule
+    return _admin_write(session, actor, service.update_dispatch_rule, rule_id=rule_id, changes=changes)
 
 
 def delete_dispatch_rule(session: Session, *, actor: Actor, rule_id: int) -> None:
-    actor.require(Role.ADMIN)
-    service.delete_dispatch_rule(session, rule_id=rule_id)
-    session.commit()
+    _admin_write(session, actor, service.delete_dispatch_rule, rule_id=rule_id)
