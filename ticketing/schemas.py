@@ -116,7 +116,9 @@ class AssignmentOut(BaseModel):
     reply: str | None
 
 
-class TicketOut(BaseModel):
+class TicketHead(BaseModel):
+    """The fields every view of a ticket starts with, in this order."""
+
     number: str
     channel: Channel
     ticket_type: TicketType
@@ -125,6 +127,9 @@ class TicketOut(BaseModel):
     title: str
     content: str
     caller_masked: str | None
+
+
+class TicketOut(TicketHead):
     caller_phone: str | None = Field(None, description="Only for roles allowed to see it.")
     caller_name: str | None
     callers_count: int
@@ -155,15 +160,7 @@ class TicketOut(BaseModel):
     version: int
 
 
-class TicketSummary(BaseModel):
-    number: str
-    channel: Channel
-    ticket_type: TicketType
-    status: Status
-    urgency: Urgency
-    title: str
-    content: str
-    caller_masked: str | None
+class TicketSummary(TicketHead):
     department_id: int | None
     department: str | None
     due_at: datetime

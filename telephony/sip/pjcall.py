@@ -16,6 +16,16 @@ from telephony.sip.session import CallSession
 log = logging.getLogger(__name__)
 
 
+def _unlink(source: pj.AudioMedia | None, sink: pj.AudioMedia | None) -> None:
+    """Stop `source` transmitting to `sink` on the conference bridge (either may be gone already)."""
+    if source is None or sink is None:
+        return
+    try:
+        source.stopTransmit(sink)
+    except pj.Error:
+        pass
+
+
 class Player(pj.AudioMediaPlayer):
     def __init__(self, events: queue.Queue, call_key: str) -> None:
         super().__init__()
@@ -79,11 +89,7 @@ class PjCall(pj.Call):
 
     def stop_play(self) -> None:
         if self.player is not None:
-            try:
-                if self.audio is not None:
-                    self.player.stopTransmit(self.audio)
-            except pj.Error:
-                pass
+            _unlink(self.player, self.audio)
             self.garbage.append(self.player)   # destroyed outside any callback
             self.player = None
 
@@ -101,11 +107,7 @@ class PjCall(pj.Call):
 
     def stop_recording(self) -> None:
         if self.recorder is not None:
-            try:
-                if self.audio is not None:
-                    self.audio.stopTransmit(self.recorder)
-            except pj.Error:
-                pass
+            _unlink(self.audio, self.recorder)
             self.recorder = None   # the last reference: the C++ recorder closes and completes the WAV
 
     def hangup(self, reason: str) -> None:

@@ -26,6 +26,16 @@ from ticketing.org.auth import Actor
 from ticketing.schemas import DecisionIn, ExtensionIn, ReopenIn, ReturnIn, ReviewReturnIn
 
 
+def _file(session: Session, ticket, actor: Actor, request, *, action: str, note: str,
+          change: tuple[str, object]) -> int:
+    """File a department's request for review on the case's history; returns the request id."""
+    session.add(request)
+    field, value = change
+    transition(session, ticket, actor, action, note=note, changes={field: [None, value]})
+    session.flush()
+    return request.id
+
+
 def request_return(ctx: AppContext, *, number: str, data: ReturnIn, actor: Actor) -> int:
     """A lead department says the case is not theirs. Only a supervisor's review can move it (no silent bounce)."""
     limit_text(data.reason, limit=ctx.settings.max_note_chars, field="reason")
@@ -38,11 +48,8 @@ def request_return(ctx: AppContext, *, number: str, data: ReturnIn, actor: Actor
         request = ReturnRequest(ticket_id=ticket.id, department_id=actor.department_id, reason=data.reason,
                                 suggested_department_id=data.suggested_department_id,
                                 previous_status=ticket.status, requested_by=actor.id)
-        session.add(request)
-        transition(session, ticket, actor, "return", note=data.reason,
-                   changes={"suggested_department_id": [None, data.suggested_department_id]})
-        session.flush()
-        return request.id
+        return _file(session, ticket, actor, request, action="return", note=data.reason,
+                     change=("suggested_department_id", data.suggested_department_id))
 
     return run(ctx, work)
 
@@ -93,11 +100,8 @@ def request_extension(ctx: AppContext, *, number: str, data: ExtensionIn, actor:
             raise Conflict(f"case {number} already has a pending extension request")
         request = ExtensionRequest(ticket_id=ticket.id, department_id=actor.department_id,
                                    working_days=data.working_days, reason=data.reason, requested_by=actor.id)
-        session.add(request)
-        transition(session, ticket, actor, "request_extension", note=data.reason,
-                   changes={"working_days": [None, data.working_days]})
-        session.flush()
-        return request.id
+        return _file(session, ticket, actor, request, action="request_extension", note=data.reason,
+                     change=("working_days", data.working_days))
 
     return run(ctx, work)
 

@@ -46,11 +46,17 @@ def _flush_unique(session: Session, message: str, **details) -> None:
 # --- departments ------------------------------------------------------------------------------
 
 
+def _active_row(session: Session, model, row_id: int, *, include_inactive: bool, what: str, **details):
+    """The row with this id; a deactivated one counts as missing unless `include_inactive`."""
+    row = session.get(model, row_id)
+    if row is None or (not row.active and not include_inactive):
+        raise NotFound(f"{what} {row_id} not found", **details)
+    return row
+
+
 def get_department(session: Session, *, department_id: int, include_inactive: bool = False) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None or (not dept.active and not include_inactive):
-        raise NotFound(f"department {department_id} not found", department_id=department_id)
-    return dept
+    return _active_row(session, Department, department_id, include_inactive=include_inactive, what="department",
+                       department_id=department_id)
 
 
 def find_department_by_code(session: Session, *, code: str) -> Department | None:
@@ -166,10 +172,7 @@ def deactivate_department(session: Session, *, department_id: int) -> Department
 
 
 def get_user(session: Session, *, user_id: int, include_inactive: bool = False) -> User:
-    user = session.get(User, user_id)
-    if user is None or (not user.active and not include_inactive):
-        raise NotFound(f"user {user_id} not found", user_id=user_id)
-    return user
+    return _active_row(session, User, user_id, include_inactive=include_inactive, what="user", user_id=user_id)
 
 
 def find_user_by_username(session: Session, *, username: str) -> User | None:
@@ -294,10 +297,8 @@ def revoke_user_tokens(session: Session, *, user_id: int) -> int:
 
 
 def get_category(session: Session, *, category_id: int, include_inactive: bool = False) -> Category:
-    category = session.get(Category, category_id)
-    if category is None or (not category.active and not include_inactive):
-        raise NotFound(f"category {category_id} not found", category_id=category_id)
-    return category
+    return _active_row(session, Category, category_id, include_inactive=include_inactive, what="category",
+                       category_id=category_id)
 
 
 def list_categories(session: Session, *, include_inactive: bool = False,
