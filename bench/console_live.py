@@ -25,7 +25,6 @@ import httpx
 import uvicorn
 
 from agent_console.session import COOKIE
-from wiring.app import create_app
 from hotline.context import AppContext
 from hotline.database import make_engine, make_session_factory, upgrade
 from hotline.settings import Settings
@@ -34,6 +33,7 @@ from ticketing.enums import Channel, TicketType
 from ticketing.org.auth import Actor, hash_password, issue_token
 from ticketing.org.models import User
 from ticketing.schemas import TicketCreate
+from wiring.app import create_app
 
 
 def agent_token(ctx: AppContext) -> tuple[Actor, str]:

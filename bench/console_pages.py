@@ -24,12 +24,12 @@ from sqlalchemy import select, text
 
 from agent_console.session import COOKIE
 from bench.console_live import serve
-from wiring.app import create_app
 from hotline.context import AppContext
 from hotline.database import upgrade
 from hotline.settings import Settings
 from ticketing.org.auth import hash_password, issue_token
 from ticketing.org.models import User
+from wiring.app import create_app
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench"
 

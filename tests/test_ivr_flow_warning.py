@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wiring.cli import main
 from hotline.settings import get_settings
 from ivr.flow import DEFAULT_FLOW_PATH, load_flow, missing_warning_notice
 from telephony.port import AllowAll
+from wiring.cli import main
 
 
 def _flow_without_warning(tmp_path: Path) -> Path:

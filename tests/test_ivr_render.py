@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wiring.cli import main
 from hotline.errors import NotFound, TtsFailed, TtsUnavailable
 from hotline.settings import get_settings
 from ivr.prompts import DEFAULT_PROMPTS, set_prompt
 from ivr.render import prompt_path, prompt_texts, render_prompts
 from ivr.tts import EspeakTts, FakeTts, ZhttsTts, make_tts
+from wiring.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 TTS_VENV = Path(os.environ.get("HOTLINE_TEST_TTS_VENV", REPO / "var" / "tts-venv"))
