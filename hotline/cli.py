@@ -107,6 +107,9 @@ def _register() -> None:
     from asr.cli import asr
 
     main.add_command(asr)
+    from ticketing.org.catalogue_cli import catalogue
+
+    main.add_command(catalogue)
 
 
 _register()
