@@ -14,7 +14,7 @@ from ticketing.org.auth import Actor
 from ticketing.org.models import CatalogueChange, CatalogueVersion
 
 ENTITY_ZH = {"class": "大类", "matter": "事项", "department": "单位", "place": "地名", "rule": "派单规则"}
-ACTION_ZH = {"added": "新增", "changed": "修改", "removed": "停用"}
+ACTION_ZH = {"added": "新增", "changed": "修改", "removed": "停用或删除"}
 
 
 @dataclass
