@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ticketing.triage.extract import Gazetteer, extract, find_names, find_phones, find_times, make_title
+from ticketing.triage.extract import (
+    Gazetteer,
+    extract,
+    find_names,
+    find_phones,
+    find_times,
+    load_gazetteer,
+    make_title,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "ticketing" / "org" / "data"
 
@@ -16,6 +24,11 @@ DATA = Path(__file__).resolve().parents[1] / "ticketing" / "org" / "data"
 def places() -> Gazetteer:
     with open(DATA / "gazetteer.csv", encoding="utf-8", newline="") as f:
         return Gazetteer.from_rows(csv.DictReader(f))
+
+
+def test_packaged_gazetteer_loads_once(places):
+    first = load_gazetteer()
+    assert load_gazetteer() is first and len(first) == len(places)
 
 
 @pytest.fixture(scope="module")

@@ -1,1 +1,1 @@
-"""Triage: what a caller's words say — extraction, classification, emergency judgement and dispatch hints."""
+"""Triage of hotline calls: emergency rules, the trained classifier, suggestions and their application."""

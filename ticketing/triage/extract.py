@@ -6,15 +6,36 @@ string (empty, 20,000 characters, English, emoji) and returns a value, never rai
 
 from __future__ import annotations
 
+import csv
 import re
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ticketing.triage.gazetteer import Gazetteer, Hit, Place
 
 __all__ = ["Extraction", "Gazetteer", "Place", "extract", "find_names", "find_phones", "find_times",
-           "make_title"]
+           "load_gazetteer", "make_title"]
 
 MAX_TEXT = 20000  # longer texts are read up to here (a call transcript is far shorter)
+PACKAGED_GAZETTEER = Path(__file__).resolve().parents[1] / "org" / "data" / "gazetteer.csv"
+_loaded: dict[Path, tuple[int, Gazetteer]] = {}
+_load_lock = threading.Lock()
+
+
+def load_gazetteer(path: Path | str | None = None) -> Gazetteer:
+    """The gazetteer of a gazetteer.csv file (default: the packaged one), re-read when the file changes.
+    The database's gazetteer (after admins' imports) is `ticketing.triage.places.gazetteer(session, …)`."""
+    path = Path(path) if path is not None else PACKAGED_GAZETTEER
+    stamp = path.stat().st_mtime_ns
+    hit = _loaded.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        value = Gazetteer.from_rows(csv.DictReader(f))
+    with _load_lock:
+        _loaded[path] = (stamp, value)
+    return value
 
 
 @dataclass(frozen=True)
