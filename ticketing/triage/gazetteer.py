@@ -182,16 +182,19 @@ class Gazetteer:
     def resolve(self, hits: list[Hit]) -> dict[str, Place]:
         """The place chain the text most likely means.
 
-        The most specific place wins; when the text also names a district, a place in another district
-        is passed over (a caller who says 西城区 and 和平路 means a 和平路 in 西城区 if there is one)."""
+        The district is the one the text names, else the district of the first place said (a caller says
+        where first: 钢城路和平里那个路口 is on 钢城路); within it the most specific place wins, so a
+        place of another district mentioned later is passed over."""
         if not hits:
             return {}
-        named_districts = [p.code for h in hits for p in h.places if p.kind == "district"]
+        named = [p.code for h in hits for p in h.places if p.kind == "district"]
+        if not named:
+            named = [d.code for p in hits[0].places if (d := self.chain(p.code).get("district")) is not None]
         options = [(i, h, p) for i, h in enumerate(hits) for p in h.places]
         ranked = sorted(options, key=lambda o: (-RANK.get(o[2].kind, 0), not o[1].exact, o[0]))
         for _, _, place in ranked:
             chain = self.chain(place.code)
             district = chain.get("district")
-            if not named_districts or (district is not None and district.code in named_districts):
+            if not named or (district is not None and district.code in named):
                 return chain
-        return self.chain(named_districts[0])
+        return self.chain(named[0]) if named[0] in self.by_code else self.chain(hits[0].place.code)
