@@ -117,6 +117,8 @@ _SELF = re.compile(f"(?:我叫|我的名字叫|我名字叫|名字是|我的名�
 # 我是 / 本人 introduce a name only when the name ends the phrase (我是马路对面的 is no name).
 _SELF_IS = re.compile(f"(?:我是|本人|我就是)\\s*({_SURNAME}[\u4e00-\u9fff]{{1,2}})(?=$|[，。,.！？!?、\\s啊呀呢吧])")
 _SURNAME_ONLY = re.compile(f"(?:我姓|免贵姓|本人姓|姓)({_SURNAME})(?![\u4e00-\u9fff]*(?:{_TITLES}))")
+# After 我姓 any one character ending the phrase is the surname, even one the recognizer misheard (梁 → 两).
+_SAID_SURNAME = re.compile(f"(?:我姓|免贵姓|本人姓)([\u4e00-\u9fff])(?=$|[，。,.！？!?、\\s]|电话|手机|号码|联系)")
 # Characters that end a given name said after 我叫… (they start the next words instead).
 _NAME_STOP = set("住今家电手在的是啊呀吧呢了和跟想要就这那打反我你他她们从给现刚，。,.！？ 有说来去到找也都还")
 
@@ -147,8 +149,11 @@ def name_spans(text: str) -> list[tuple[int, str]]:
             spans.append((m.start(1), name))
     for m in _SURNAME_ONLY.finditer(text):
         spans.append((m.start(1), m.group(1)))
+    for m in _SAID_SURNAME.finditer(text):
+        if m.group(1) not in "什是的啥":
+            spans.append((m.start(1), m.group(1)))
     out: list[tuple[int, str]] = []
-    for start, name in sorted(spans):
+    for start, name in sorted(set(spans)):
         if all(name != o and not (o.startswith(name) and name != o) for _, o in out):
             out.append((start, name))
     return out
