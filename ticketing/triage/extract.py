@@ -118,7 +118,7 @@ _SELF = re.compile(f"(?:我叫|我的名字叫|我名字叫|名字是|我的名�
 _SELF_IS = re.compile(f"(?:我是|本人|我就是)\\s*({_SURNAME}[\u4e00-\u9fff]{{1,2}})(?=$|[，。,.！？!?、\\s啊呀呢吧])")
 _SURNAME_ONLY = re.compile(f"(?:我姓|免贵姓|本人姓|姓)({_SURNAME})(?![\u4e00-\u9fff]*(?:{_TITLES}))")
 # After 我姓 any one character ending the phrase is the surname, even one the recognizer misheard (梁 → 两).
-_SAID_SURNAME = re.compile(f"(?:我姓|免贵姓|本人姓)([\u4e00-\u9fff])(?=$|[，。,.！？!?、\\s]|电话|手机|号码|联系)")
+_SAID_SURNAME = re.compile("(?:我姓|免贵姓|本人姓)([\u4e00-\u9fff])(?=$|[，。,.！？!?、\\s]|电话|手机|号码|联系)")
 # Characters that end a given name said after 我叫… (they start the next words instead).
 _NAME_STOP = set("住今家电手在的是啊呀吧呢了和跟想要就这那打反我你他她们从给现刚，。,.！？ 有说来去到找也都还")
 
@@ -276,8 +276,9 @@ _CLAUSE = re.compile(r"[，,。.!！?？;；\n]")
 def make_title(text: str, matter_name: str | None, limit: int = 20, *, places: Gazetteer | None = None) -> str:
     """A title of at most `limit` characters that says the matter: 「和平里北街路灯照明」, 「解放街道噪声扰民」.
 
-    With a matter: the most specific place said (road, community, street or district) + the matter name,
-    dropping the place when both do not fit. Without one: the first clause that is not a greeting or
+    With a matter: the most specific place said (road, community, street or district of `places`, by
+    default the packaged gazetteer; else an estate name) + the matter name, dropping the place when both
+    do not fit. Without one: the first clause that is not a greeting or
     filler. Never empty for a non-empty text."""
     limit = max(1, int(limit))
     text = (text or "")[:MAX_TEXT] if isinstance(text, str) else ""
@@ -298,17 +299,20 @@ def make_title(text: str, matter_name: str | None, limit: int = 20, *, places: G
 
 
 def _title_place(text: str, places: Gazetteer | None) -> str | None:
-    if places is not None:
-        hits = places.find(text)
-        chain = places.resolve(hits)
-        for kind in ("road", "community", "street", "district"):
-            if kind in chain:
-                return chain[kind].name
-        return None
-    m = re.search("[\u4e00-\u9fff]{2,5}?(?:路|街|大道|小区|社区|花园|新村)", text)
+    """The most specific place said (default gazetteer: the packaged one), else an estate name (…小区)."""
+    if places is None:
+        try:
+            places = load_gazetteer()
+        except OSError:
+            places = Gazetteer(())
+    chain = places.resolve(places.find(text))
+    for kind in ("road", "community", "street", "district"):
+        if kind in chain:
+            return chain[kind].name
+    m = _GENERIC.search(text)
     if m is None:
         return None
     found = m.group()
-    while len(found) > 3 and found[0] in _LEAD:
+    while len(found) > 4 and found[0] in _LEAD:
         found = found[1:]
-    return found
+    return found if len(found) >= 4 else None
