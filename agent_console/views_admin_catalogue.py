@@ -43,20 +43,39 @@ def _indented(categories) -> list[tuple[object, int]]:
 
 
 VERSIONS_SHOWN = 20
+RULES_INLINE = 60  # more dispatch rules than this: the page shows one class at a time
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 LOCAL_ZH = {"district": "属地·区", "street": "属地·街道"}
 
 
+def _roots(categories) -> dict[int, int]:
+    """category id -> id of its top-level class."""
+    parents = {c.id: c.parent_id for c in categories}
+    roots = {}
+    for cid in parents:
+        node, steps = cid, 0
+        while parents.get(node) is not None and parents[node] in parents and steps < 64:
+            node, steps = parents[node], steps + 1
+        roots[cid] = node
+    return roots
+
+
 def _catalogue(request: Request, *, message: str | None = None, page: bool = False,
-               problems: list[str] | None = None, status_code: int = 200) -> Response:
+               problems: list[str] | None = None, status_code: int = 200, cls: int | None = None) -> Response:
     ctx = request.app.state.context
     with ctx.reader() as session:
         categories = org_service.list_categories(session, include_inactive=True)
         departments = org_service.list_departments(session)
         rules = org_service.list_dispatch_rules(session, limit=ctx.settings.page_size_max)
         history = versions.list_versions(session, limit=VERSIONS_SHOWN)
+    classes = [c for c in categories if c.parent_id is None and c.active]
+    roots = _roots(categories)
+    if cls is None and len(rules) > RULES_INLINE and classes:
+        cls = classes[0].id
+    if cls is not None:
+        rules = [r for r in rules if roots.get(r.category_id) == cls]
     context = {"current": "catalogue", "categories": _indented(categories), "departments": departments,
-               "rules": rules, "cat_names": {c.id: c.name for c in categories},
+               "rules": rules, "classes": classes, "shown_class": cls, "cat_names": {c.id: c.name for c in categories},
                "dept_names": {d.id: d.name for d in departments}, "versions": history,
                "kinds": catalogue_files.KIND_ZH, "local_zh": LOCAL_ZH, "problems": problems or []}
     response = render(request, "admin_catalogue.html" if page else "admin_catalogue_body.html", context,
@@ -66,8 +85,8 @@ def _catalogue(request: Request, *, message: str | None = None, page: bool = Fal
 
 
 @router.get("")
-def catalogue_page(request: Request, actor: AdminPage) -> Response:
-    return _catalogue(request, page=True)
+def catalogue_page(request: Request, actor: AdminPage, cls: int | None = None) -> Response:
+    return _catalogue(request, page=True, cls=cls)
 
 
 @router.post("/categories")

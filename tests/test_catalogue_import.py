@@ -20,7 +20,7 @@ from ticketing.enums import Role
 from ticketing.org import catalogue, catalogue_files, catalogue_flows, catalogue_sync, versions
 from ticketing.org import flows as org_flows
 from ticketing.org.auth import Actor
-from ticketing.org.models import CatalogueChange, CatalogueVersion, Category, Department, Place
+from ticketing.org.models import CatalogueChange, CatalogueVersion, Category, Department, DispatchRule, Place
 from ticketing.triage import places
 
 SYSTEM = Actor.system("test")
@@ -208,6 +208,13 @@ def test_console_import_export_and_versions(client, users, context, loaded):
     csrf = console_login(client, admin.username)
     page = client.get("/console/admin/catalogue")
     assert page.status_code == 200 and "第 1 版" in page.text and "属地·街道" in page.text
+    assert "按大类查看" in page.text  # 160 rules: one class at a time
+    with context.sessions() as s:
+        city_class = s.scalars(select(Category).where(Category.code == "17")).one().id
+        light_rule = s.execute(select(DispatchRule.id).join(Category, Category.id == DispatchRule.category_id)
+                               .where(Category.code == "17006")).scalar_one()
+    assert f'id="rule-{light_rule}"' not in page.text
+    assert f'id="rule-{light_rule}"' in client.get(f"/console/admin/catalogue?cls={city_class}").text
     exported = client.get("/console/admin/catalogue/export?kind=catalogue&format=csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     assert exported.content.decode("utf-8-sig").splitlines()[0] == ",".join(catalogue_files.COLUMNS["catalogue"])
