@@ -68,6 +68,7 @@ def _catalogue(request: Request, *, message: str | None = None, page: bool = Fal
         departments = org_service.list_departments(session)
         rules = org_service.list_dispatch_rules(session, limit=ctx.settings.page_size_max)
         history = versions.list_versions(session, limit=VERSIONS_SHOWN)
+        place_counts = org_service.count_places(session)
     classes = [c for c in categories if c.parent_id is None and c.active]
     roots = _roots(categories)
     if cls is None and len(rules) > RULES_INLINE and classes:
@@ -77,7 +78,7 @@ def _catalogue(request: Request, *, message: str | None = None, page: bool = Fal
     context = {"current": "catalogue", "categories": _indented(categories), "departments": departments,
                "rules": rules, "classes": classes, "shown_class": cls, "cat_names": {c.id: c.name for c in categories},
                "dept_names": {d.id: d.name for d in departments}, "versions": history,
-               "kinds": catalogue_files.KIND_ZH, "local_zh": LOCAL_ZH, "problems": problems or []}
+               "kinds": catalogue_files.KIND_ZH, "place_counts": place_counts, "local_zh": LOCAL_ZH, "problems": problems or []}
     response = render(request, "admin_catalogue.html" if page else "admin_catalogue_body.html", context,
                       message=message)
     response.status_code = status_code

@@ -208,7 +208,7 @@ def test_console_import_export_and_versions(client, users, context, loaded):
     csrf = console_login(client, admin.username)
     page = client.get("/console/admin/catalogue")
     assert page.status_code == 200 and "第 1 版" in page.text and "属地·街道" in page.text
-    assert "按大类查看" in page.text  # 160 rules: one class at a time
+    assert "按大类查看" in page.text and "4 个区县 · 12 个街道/乡镇" in page.text  # 160 rules: one class at a time
     with context.sessions() as s:
         city_class = s.scalars(select(Category).where(Category.code == "17")).one().id
         light_rule = s.execute(select(DispatchRule.id).join(Category, Category.id == DispatchRule.category_id)
