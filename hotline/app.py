@@ -29,6 +29,7 @@ ROUTERS = [
     "telephony.screening.views",
     "callbacks.views",
 ]
+ROUTERS += ["reports.views", "reports.public"]
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:

@@ -9,6 +9,7 @@ import zipfile
 from typing import Any, BinaryIO, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from reports.bulletins import Report, Table
@@ -25,19 +26,13 @@ def write_xlsx(report: Report, out: BinaryIO) -> None:
         sheet.freeze_panes = "A2"
         header = []
         for name in table.columns:
-            cell = _cell(sheet, name)
+            cell = WriteOnlyCell(sheet, value=name)
             cell.font = bold
             header.append(cell)
         sheet.append(header)
         for row in table.rows:
             sheet.append(row)
     book.save(out)
-
-
-def _cell(sheet, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    return WriteOnlyCell(sheet, value=value)
 
 
 def csv_text(columns: list[str], rows: Iterable[list[Any]]) -> Iterable[str]:

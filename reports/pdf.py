@@ -60,8 +60,8 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float 
     drawing.add(String(0, height - 12, title, fontName=FONT, fontSize=10))
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 30, width - 160, height - 55
-    chart.data = [[v or 0 for v in values] for _, values in series] or [[0]]
-    chart.categoryAxis.categoryNames = [label[:8] for label in labels] or [""]
+    chart.data = [[v or 0 for v in values] for _, values in series]
+    chart.categoryAxis.categoryNames = [label[:8] for label in labels]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontSize = 7
@@ -81,7 +81,7 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float 
 def charts(report: Report) -> list[Drawing]:
     channel = report.table("channel")
     rows = [r for r in channel.rows if r[0] != "合计"]
-    out = [bar_chart("来源渠道（件）", [r[0] for r in rows], [("件数", [r[1] for r in rows])])]
+    out = [bar_chart("来源渠道（件）", [r[0] for r in rows], [("件数", [r[1] for r in rows])])] if rows else []
     departments = [r for r in report.table("departments").rows if r[0] != "合计" and (r[1] or r[4])]
     if departments:
         out.append(bar_chart("部门三率与按时办结率（%）", [r[0] for r in departments],

@@ -35,6 +35,15 @@ def check_format(fmt: str) -> str:
 def generate(ctx: AppContext, *, kind: str, day: date, fmt: str, actor: Actor, trigger: str,
              schedule_key: str | None = None, now: datetime | None = None) -> int | None:
     """Make the report and return its run id. With a schedule_key, a period already made returns None."""
+    made = generate_report(ctx, kind=kind, day=day, fmt=fmt, actor=actor, trigger=trigger,
+                           schedule_key=schedule_key, now=now)
+    return made[0] if made else None
+
+
+def generate_report(ctx: AppContext, *, kind: str, day: date, fmt: str, actor: Actor, trigger: str,
+                    schedule_key: str | None = None,
+                    now: datetime | None = None) -> tuple[int, bulletins.Report] | None:
+    """generate(), also handing back the report the file was made from."""
     check_format(fmt)
     period = bulletins.period_of(ctx, kind, day)
     actor.require(*bulletins.tr.REPORT_ROLES)
@@ -65,7 +74,7 @@ def generate(ctx: AppContext, *, kind: str, day: date, fmt: str, actor: Actor, t
         _finish(ctx, run_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
     _finish(ctx, run_id, status="done", file_name=name, file_size=(report_dir(ctx) / name).stat().st_size)
-    return run_id
+    return run_id, report
 
 
 def _finish(ctx: AppContext, run_id: int, **values) -> None:
