@@ -67,44 +67,53 @@ def _claim(ctx: AppContext, now: datetime) -> list[int]:
     return ids
 
 
-def _job(ctx: AppContext, row: ReportSchedule, due: datetime) -> None:
-    if row.kind == WARNINGS:
+def _job(ctx: AppContext, kind: str, fmt: str, due: datetime) -> None:
+    if kind == WARNINGS:
         from reports import warnings
 
         warnings.scan(ctx, end=due)
         return
     day = report_day(ctx, due)
-    first = bulletins.period_of(ctx, row.kind, day).first_day
-    runs.generate(ctx, kind=row.kind, day=day, fmt=row.fmt, actor=bulletins.SCHEDULER, trigger="schedule",
-                  schedule_key=f"{row.kind}:{row.fmt}:{first.isoformat()}", now=due)
+    first = bulletins.period_of(ctx, kind, day).first_day
+    runs.generate(ctx, kind=kind, day=day, fmt=fmt, actor=bulletins.SCHEDULER, trigger="schedule",
+                  schedule_key=f"{kind}:{fmt}:{first.isoformat()}", now=due)
+
+
+def _advance(ctx: AppContext, kind: str, due: datetime) -> datetime:
+    if kind == WARNINGS:
+        return due + timedelta(minutes=ctx.settings.warning_step_minutes)
+    return next_boundary(ctx, kind, due)
 
 
 def sweep(ctx: AppContext, *, now: datetime | None = None) -> dict[str, int]:
-    """Idempotent: a second sweep at the same moment finds no due row."""
+    """Idempotent: a second sweep at the same moment finds no due row. No transaction stays open while a
+    job runs (the lease keeps other sweeps off the row)."""
     now = now or utcnow()
     ensure_rows(ctx, now=now)
     done = {"reports": 0, "warnings": 0, "failed": 0}
     for row_id in _claim(ctx, now):
-        with ctx.sessions() as session:
+        with ctx.reader() as session:
             row = session.get(ReportSchedule, row_id)
-            failed = False
-            for _ in range(MAX_CATCH_UP):
-                if row.next_due_at > now:
-                    break
-                try:
-                    _job(ctx, row, row.next_due_at)
-                except Exception:  # the lease stays: when it runs out a later sweep retries the job
-                    log.exception("scheduled %s %s due %s failed", row.kind, row.fmt, row.next_due_at)
-                    session.rollback()
-                    done["failed"] += 1
-                    failed = True
-                    break
-                done["warnings" if row.kind == WARNINGS else "reports"] += 1
-                row.last_run_at = utcnow()
-                row.next_due_at = (row.next_due_at + timedelta(minutes=ctx.settings.warning_step_minutes)
-                                   if row.kind == WARNINGS else next_boundary(ctx, row.kind, row.next_due_at))
+            kind, fmt, due = row.kind, row.fmt, row.next_due_at
+        failed = False
+        for _ in range(MAX_CATCH_UP):
+            if due > now:
+                break
+            try:
+                _job(ctx, kind, fmt, due)
+            except Exception:  # the lease stays: when it runs out a later sweep retries the job
+                log.exception("scheduled %s %s due %s failed", kind, fmt, due)
+                done["failed"] += 1
+                failed = True
+                break
+            done["warnings" if kind == WARNINGS else "reports"] += 1
+            due = _advance(ctx, kind, due)
+            with ctx.sessions() as session:
+                row = session.get(ReportSchedule, row_id)
+                row.next_due_at, row.last_run_at = due, utcnow()
                 session.commit()
-            if not failed:
-                row.lease_until = None
+        if not failed:
+            with ctx.sessions() as session:
+                session.get(ReportSchedule, row_id).lease_until = None
                 session.commit()
     return done

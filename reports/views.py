@@ -38,7 +38,7 @@ def bulletin(ctx: Ctx, actor: CurrentActor, kind: Kind, day: Annotated[date | No
 
 class RunIn(BaseModel):
     kind: Kind
-    date: date | None = None
+    day: date | None = Field(None, alias="date", description="A day inside the period (default: the last over)")
     format: Literal["xlsx", "pdf", "csv"] = "xlsx"
 
 
@@ -59,7 +59,7 @@ def list_runs(ctx: Ctx, actor: CurrentActor, limit: Annotated[int, Query(ge=1, l
 def create_run(ctx: Ctx, actor: CurrentActor, data: RunIn):
     """Make a report now (recorded as a run); download it from /api/v1/reports/runs/{id}/file."""
     actor.require(*tr.REPORT_ROLES)
-    day = data.date or bulletins.last_complete_day(ctx, data.kind)
+    day = data.day or bulletins.last_complete_day(ctx, data.kind)
     run_id = runs.generate(ctx, kind=data.kind, day=day, fmt=data.format, actor=actor, trigger="api")
     return {"id": run_id}
 
