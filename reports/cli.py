@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from datetime import date
@@ -13,6 +14,21 @@ from ticketing.enums import Role
 from ticketing.org.auth import Actor
 
 CLI_ACTOR = Actor(id=None, role=Role.SUPERVISOR, name="命令行")
+
+
+def clear_errors(command):
+    """Domain errors (bad dates, unknown channels…) become a one-line message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from hotline.errors import HotlineError
+
+        try:
+            return command(*args, **kwargs)
+        except HotlineError as exc:
+            raise click.ClickException(exc.message) from exc
+
+    return wrapper
 
 
 @click.group("report")
@@ -28,6 +44,7 @@ def _bulletin(kind: str):
                   help="File to write. CSV: one table with --table, all tables zipped if FILE ends in .zip, "
                        "else one FILE-stem_<table>.csv per table.")
     @click.option("--table", default=None, help="CSV only: the key of one table (e.g. ranking, overdue).")
+    @clear_errors
     def command(day, fmt: str, out: Path, table: str | None) -> None:
         from hotline.context import AppContext
         from reports import bulletins, exports, runs
@@ -70,6 +87,7 @@ for _kind in ("daily", "weekly", "monthly"):
 @click.option("--overdue/--not-overdue", default=None)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@clear_errors
 def ledger_command(first, last, channel, department_id, stage, overdue, fmt: str, out: Path) -> None:
     """Export the 诉求台账 (streamed: memory stays bounded however many rows)."""
     from hotline.context import AppContext
@@ -77,7 +95,7 @@ def ledger_command(first, last, channel, department_id, stage, overdue, fmt: str
 
     ctx = AppContext.for_command()
     f = ledger.LedgerFilter(first.date() if first else None, last.date() if last else None, channel,
-                            department_id, stage, overdue)
+                            department_id, stage, overdue).checked()  # before the file is opened
     rows = ledger.stream(ctx, f=f, actor=CLI_ACTOR)
     with open(out, "wb") as handle:
         count = streams.write(fmt, ledger.COLUMNS, rows, handle, title="诉求台账")
@@ -87,6 +105,7 @@ def ledger_command(first, last, channel, department_id, stage, overdue, fmt: str
 @report.command("boundary")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@clear_errors
 def boundary_command(fmt: str, out: Path) -> None:
     """Export the 职责边界清单 (disputed owners and how each was settled)."""
     from hotline.context import AppContext

@@ -95,6 +95,8 @@ def sweep(ctx: AppContext, *, now: datetime | None = None) -> dict[str, int]:
         with ctx.reader() as session:
             row = session.get(ReportSchedule, row_id)
             kind, fmt, due = row.kind, row.fmt, row.next_due_at
+        if kind != WARNINGS and fmt not in ctx.settings.report_formats:
+            due = now + timedelta(days=1)  # a format no longer scheduled: the row waits, makes nothing
         failed = False
         for _ in range(MAX_CATCH_UP):
             if due > now:
@@ -114,6 +116,7 @@ def sweep(ctx: AppContext, *, now: datetime | None = None) -> dict[str, int]:
                 session.commit()
         if not failed:
             with ctx.sessions() as session:
-                session.get(ReportSchedule, row_id).lease_until = None
+                row = session.get(ReportSchedule, row_id)
+                row.lease_until = None
                 session.commit()
     return done

@@ -103,3 +103,24 @@ def test_boundary_list_shows_the_dispute_and_its_settlement(context, city):
     assert (row["退单部门"], row["退单理由"], row["建议部门"]) == ("市交通局", "不属于本单位职责", "望京街道")
     assert (row["审核结果"], row["审核意见"], row["改派部门"]) == ("同意退单，已改派", "属地街道负责", "望京街道")
     assert boundary.rows(context, actor=SUPERVISOR, status="pending") == []
+
+
+def test_cli_exports_the_ledger_and_the_boundary_list(context, city, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline.cli import main
+    from hotline.context import AppContext
+
+    monkeypatch.setattr(AppContext, "for_command", classmethod(lambda cls, settings=None: context))
+    out = tmp_path / "ledger.csv"
+    result = CliRunner().invoke(main, ["report", "ledger", "--out", str(out), "--overdue"])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text("utf-8-sig").splitlines()
+    assert len(lines) == 3 and {line.split(",")[0] for line in lines[1:]} == {city.numbers["h_late"],
+                                                                             city.numbers["h_open_late"]}
+    out = tmp_path / "boundary.xlsx"
+    result = CliRunner().invoke(main, ["report", "boundary", "--out", str(out), "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out)["职责边界清单"]["A2"].value == city.numbers["disputed"]
+    result = CliRunner().invoke(main, ["report", "ledger", "--out", str(tmp_path / "x.csv"), "--channel", "fax"])
+    assert result.exit_code == 1 and "unknown channel 'fax'" in result.output
