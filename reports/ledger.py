@@ -134,7 +134,8 @@ def _after(stmt, cursor: str | None):
         at, ticket_id = datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         raise ValidationFailed("bad cursor", field="cursor") from None
-    return stmt.where(or_(Ticket.created_at < at, and_(Ticket.created_at == at, Ticket.id < ticket_id)))
+    # created_at <= at bounds the index range (an OR alone would make every page re-read the newer rows)
+    return stmt.where(Ticket.created_at <= at, or_(Ticket.created_at < at, Ticket.id < ticket_id))
 
 
 def page(ctx: AppContext, *, f: LedgerFilter, actor: Actor, cursor: str | None = None,
