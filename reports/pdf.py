@@ -29,6 +29,7 @@ NOTE = ParagraphStyle("note", fontName=FONT, fontSize=8, leading=11, textColor=c
 SERIES = [colors.HexColor("#2b6cb0"), colors.HexColor("#38a169"), colors.HexColor("#d69e2e"),
           colors.HexColor("#c53030")]
 MAX_CELL = 28
+CHART_DEPARTMENTS = 12  # more bars than this are unreadable on a page; the table holds them all
 
 
 def _text(value: Any) -> str:
@@ -61,9 +62,12 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float 
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 30, width - 160, height - 55
     chart.data = [[v or 0 for v in values] for _, values in series]
-    chart.categoryAxis.categoryNames = [label[:8] for label in labels]
+    chart.categoryAxis.categoryNames = [label[:10] for label in labels]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 20 if len(labels) > 6 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 6 else "n"
+    chart.bars.strokeColor = None
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     for i, _ in enumerate(series):
@@ -72,7 +76,7 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float 
     if len(series) > 1:
         legend = Legend()
         legend.x, legend.y = width - 120, height - 25
-        legend.fontName, legend.fontSize = FONT, 8
+        legend.fontName, legend.fontSize, legend.columnMaximum = FONT, 8, len(series)
         legend.colorNamePairs = [(SERIES[i % len(SERIES)], name) for i, (name, _) in enumerate(series)]
         drawing.add(legend)
     return drawing
@@ -83,8 +87,12 @@ def charts(report: Report) -> list[Drawing]:
     rows = [r for r in channel.rows if r[0] != "合计"]
     out = [bar_chart("来源渠道（件）", [r[0] for r in rows], [("件数", [r[1] for r in rows])])] if rows else []
     departments = [r for r in report.table("departments").rows if r[0] != "合计" and (r[1] or r[4])]
+    departments = sorted(departments, key=lambda r: -(r[1] + r[4]))[:CHART_DEPARTMENTS]
     if departments:
-        out.append(bar_chart("部门三率与按时办结率（%）", [r[0] for r in departments],
+        title = "部门三率与按时办结率（%）"
+        if len(departments) == CHART_DEPARTMENTS:
+            title += f"：案件最多的 {CHART_DEPARTMENTS} 个部门，全部部门见下表"
+        out.append(bar_chart(title, [r[0] for r in departments],
                              [("响应率", [r[3] for r in departments]), ("解决率", [r[6] for r in departments]),
                               ("满意率", [r[9] for r in departments]), ("按时办结率", [r[11] for r in departments])]))
     return out

@@ -97,6 +97,12 @@ def test_xlsx_has_one_frozen_sheet_per_table_with_chinese_headers(context, city,
         values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
         assert values == [[None if v == "" else v for v in row] for row in table.rows]  # '' is an empty cell
     assert book["部门排名"]["A1"].value == "排名"
+    sheet = {row[0].value: [c.value for c in row[1:]] for row in book["部门三率"].iter_rows(min_row=2)}
+    service = tr.department_report(context, period=report.period, actor=SUPERVISOR)
+    for f in [*service.departments, service.total]:  # the file itself against the report service
+        assert sheet[f.department] == [f.dispatched, f.responded, f.response_rate, f.closed, f.resolved,
+                                       f.resolution_rate, f.rated, f.satisfied, f.satisfaction_rate, f.on_time,
+                                       f.on_time_rate]
 
 
 def test_csv_zip_holds_every_table(context, city, tmp_path):
