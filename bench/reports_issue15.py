@@ -68,8 +68,8 @@ def run(ctx: AppContext, actor: Actor, newest: datetime, *, runs: int, export_da
         times = []
         cursor = None
         for i in range(runs):
-            took, page = _timed(lambda: ledger.page(ctx, f=f, actor=actor, cursor=cursor if i % 2 else None,
-                                                    now=newest))
+            took, page = _timed(lambda f=f, at=cursor if i % 2 else None: ledger.page(
+                ctx, f=f, actor=actor, cursor=at, now=newest))
             cursor = page.next_cursor
             times.append(took * 1000)
         every += times

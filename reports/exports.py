@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from typing import Any, BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell

@@ -4,9 +4,10 @@ stage and overdue; read a page at a time (keyset, newest first) or streamed in b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session

@@ -3,7 +3,8 @@ temporary file, not memory). For exports of any size, e.g. a 1,000,000-row ledge
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -38,8 +39,7 @@ def write(fmt: str, columns: list[str], rows: Iterable[list[Any]], out: BinaryIO
                 count += 1
                 yield row
 
-        for chunk in csv_chunks(columns, counted()):
-            out.write(chunk)
+        out.writelines(csv_chunks(columns, counted()))
         return count
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])

@@ -66,7 +66,7 @@ def create_run(ctx: Ctx, actor: CurrentActor, data: RunIn):
 
 @router.get("/api/v1/reports/runs/{run_id}/file")
 def run_download(ctx: Ctx, actor: CurrentActor, run_id: int):
-    run, path = runs.run_file(ctx, run_id=run_id, actor=actor)
+    _run, path = runs.run_file(ctx, run_id=run_id, actor=actor)
     suffix = path.suffix.lstrip(".")
     return FileResponse(path, media_type=MEDIA.get(suffix, "application/octet-stream"), filename=path.name)
 
@@ -92,7 +92,7 @@ def stream_response(fmt: str, columns: list[str], rows, *, name: str, title: str
     if fmt == "csv":
         return StreamingResponse(streams.csv_chunks(columns, rows), media_type=MEDIA["csv"],
                                  headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by chunks()
     streams.write("xlsx", columns, rows, spool, title=title)
     spool.seek(0)
 

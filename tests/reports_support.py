@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from hotline.database import utcnow
+from tests.factories import Org, build_org
 from ticketing import flows
 from ticketing.enums import Role
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 from ticketing.schemas import DispatchIn, MergeIn, ReturnIn, ReviewReturnIn, TicketCreate, TriageIn
-from tests.factories import Org, build_org
 
 AGENT = Actor(id=None, role=Role.AGENT, name="agent")
 SUPERVISOR = Actor(id=None, role=Role.SUPERVISOR, name="boss")

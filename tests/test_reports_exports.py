@@ -18,8 +18,8 @@ from pypdf import PdfReader
 
 from reports import bulletins, exports, runs
 from reports.models import ReportRun
-from ticketing import reports as tr
 from tests.reports_support import SUPERVISOR, seed_city
+from ticketing import reports as tr
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from hotline.errors import PermissionDenied, ValidationFailed
 from reports import boundary, ledger, streams
+from tests.reports_support import SUPERVISOR, seed_city
 from ticketing.enums import Role
 from ticketing.org.auth import Actor
-from tests.reports_support import SUPERVISOR, seed_city
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 
 from hotline.errors import Conflict, ValidationFailed
 from reports import disclosure
-from ticketing import reports as tr
 from tests.reports_support import SUPERVISOR, seed_city
+from ticketing import reports as tr
 
 
 def test_draft_review_publish_and_public_feed(client, context):

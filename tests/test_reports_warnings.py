@@ -98,7 +98,7 @@ def test_scan_raises_spike_and_group_alerts_and_hands_off(context):
 def test_quiet_window_raises_nothing(context):
     org = build_org(context)
     end = datetime(2026, 11, 20, 4, 0, tzinfo=context.settings.tz)
-    for weeks in range(0, 5):
+    for weeks in range(5):
         _cases(context, category=org.cat_noise, district="chaoyang", when=end - timedelta(weeks=weeks, hours=1),
                phones=[f"139{weeks:08d}", f"137{weeks:08d}"])
     assert warnings.scan(context, end=end) == {"spike": 0, "group": 0}

@@ -6,10 +6,10 @@ Revises: 0011
 Create Date: 2026-12-04 18:56:24.606042
 """
 
-from alembic import op
 import sqlalchemy as sa
-import hotline.database
+from alembic import op
 
+import hotline.database
 
 revision = '0016'
 down_revision = '0011'
