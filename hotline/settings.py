@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     warning_baseline_weeks: int = Field(4, ge=1, description="Early warning: same-weekday/hour windows of this many past weeks form the baseline.")
     warning_p_value: float = Field(0.001, gt=0, lt=1, description="Early warning: Poisson tail probability below which a count is a spike.")
     warning_min_cases: int = Field(5, ge=1, description="Early warning: fewest cases of one matter in one area that can be a spike.")
-    warning_group_callers: int = Field(5, ge=2, description="群体性: distinct callers on one matter in one area within the window.")
+    warning_group_callers: int = Field(5, ge=2, description="群体性: distinct callers on one matter at one address within the window.")
     warning_units: list[str] = Field(["信访局", "公安局"], description="Units a warning can be handed to, besides the streets.")
 
     # --- Celery ----------------------------------------------------------------

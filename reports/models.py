@@ -93,7 +93,7 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("kind", "category_id", "district", "window_start", name="uq_alerts_key"),
+        UniqueConstraint("kind", "category_id", "district", "place", "window_start", name="uq_alerts_key"),
         Index("ix_alerts_status_created", "status", "created_at"),
     )
 
@@ -102,6 +102,7 @@ class Alert(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     matter: Mapped[str] = mapped_column(String(200))
     district: Mapped[str] = mapped_column(String(64))  # '' when the cases carry no area
+    place: Mapped[str] = mapped_column(String(300), default="")  # group: the one address; '' for spikes
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     observed: Mapped[int] = mapped_column(Integer)

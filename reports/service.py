@@ -116,22 +116,27 @@ def matter_area_counts(session: Session, *, start: datetime, end: datetime) -> d
     return {(c, d): int(n) for c, d, n in session.execute(stmt)}
 
 
-def matter_area_callers(session: Session, *, start: datetime, end: datetime,
-                        min_callers: int) -> dict[tuple[int | None, str], int]:
-    """Distinct caller numbers per (category, area) in [start, end), where at least min_callers called."""
+def place_callers(session: Session, *, start: datetime, end: datetime,
+                  min_callers: int) -> dict[tuple[int | None, str, str], tuple[int, int]]:
+    """(category, area, address) → (distinct callers, cases) in [start, end), where at least min_callers
+    different numbers called about one matter at one address."""
     area = func.coalesce(Ticket.district, NO_AREA)
-    stmt = (select(Ticket.category_id, area, func.count(func.distinct(Ticket.caller_phone)))
-            .where(Ticket.created_at >= start, Ticket.created_at < end, Ticket.caller_phone.is_not(None))
-            .group_by(Ticket.category_id, area)
-            .having(func.count(func.distinct(Ticket.caller_phone)) >= min_callers))
-    return {(c, d): int(n) for c, d, n in session.execute(stmt)}
+    callers = func.count(func.distinct(Ticket.caller_phone))
+    stmt = (select(Ticket.category_id, area, Ticket.address, callers, func.count())
+            .where(Ticket.created_at >= start, Ticket.created_at < end, Ticket.caller_phone.is_not(None),
+                   Ticket.address.is_not(None), Ticket.address != "")
+            .group_by(Ticket.category_id, area, Ticket.address).having(callers >= min_callers))
+    return {(c, d, a): (int(n), int(k)) for c, d, a, n, k in session.execute(stmt)}
 
 
 def cases_of(session: Session, *, category_id: int | None, district: str, start: datetime, end: datetime,
-             limit: int) -> list[str]:
+             limit: int, place: str = "") -> list[str]:
     cond = Ticket.category_id.is_(None) if category_id is None else Ticket.category_id == category_id
     area = Ticket.district.is_(None) if district == NO_AREA else Ticket.district == district
-    stmt = (select(Ticket.number).where(cond, area, Ticket.created_at >= start, Ticket.created_at < end)
+    stmt = select(Ticket.number).where(cond, area, Ticket.created_at >= start, Ticket.created_at < end)
+    if place:
+        stmt = stmt.where(Ticket.address == place)
+    stmt = (stmt
             .order_by(Ticket.created_at, Ticket.id).limit(limit))
     return list(session.scalars(stmt))
 

@@ -1,5 +1,5 @@
 """Hot topics and early warning: cases per matter × area in a rolling window against a Poisson baseline of the
-same window (same weekday and hour) in past weeks; a spike, or many callers on one matter in one place
+same window (same weekday and hour) in past weeks; a spike, or many different callers on one matter at one address
 (群体性), becomes an alert naming matter, area and cases, which a supervisor can hand to a unit."""
 
 from __future__ import annotations
@@ -70,28 +70,30 @@ def scan(ctx: AppContext, *, end: datetime) -> dict[str, int]:
                                                 end=end - timedelta(weeks=k))
                      for k in range(1, s.warning_baseline_weeks + 1)]
         spikes = detect(current, baselines, p_value=s.warning_p_value, min_cases=s.warning_min_cases)
-        groups = service.matter_area_callers(session, start=start, end=end, min_callers=s.warning_group_callers)
+        groups = service.place_callers(session, start=start, end=end, min_callers=s.warning_group_callers)
         names = service.category_names(session)
         counts = {"spike": 0, "group": 0}
         for spike in spikes:
             _record(session, "spike", spike.key, start, end, spike.observed, f"{spike.expected:g}",
                     names, callers=0)
             counts["spike"] += 1
-        for key, callers in groups.items():
-            _record(session, "group", key, start, end, current.get(key, callers), "", names, callers=callers)
+        for (category_id, area, place), (callers, cases) in groups.items():
+            _record(session, "group", (category_id, area), start, end, cases, "", names, callers=callers,
+                    place=place)
             counts["group"] += 1
         session.commit()
     return counts
 
 
 def _record(session: Session, kind: str, key: Key, start: datetime, end: datetime, observed: int,
-            expected: str, names: dict[int, str], *, callers: int) -> None:
+            expected: str, names: dict[int, str], *, callers: int, place: str = "") -> None:
     category_id, area = key
     cases = service.cases_of(session, category_id=category_id, district=area, start=start, end=end,
-                             limit=MAX_CASES)
+                             limit=MAX_CASES, place=place)
     cat = Alert.category_id.is_(None) if category_id is None else Alert.category_id == category_id
     existing = session.scalars(select(Alert).where(Alert.kind == kind, cat, Alert.district == area,
-                                                   Alert.status == "open", Alert.window_end > start)
+                                                   Alert.place == place, Alert.status == "open",
+                                                   Alert.window_end > start)
                                .order_by(Alert.id.desc()).limit(1)).first()
     if existing is not None:
         if end > existing.window_end:
@@ -100,7 +102,7 @@ def _record(session: Session, kind: str, key: Key, start: datetime, end: datetim
             existing.case_numbers = list(dict.fromkeys([*existing.case_numbers, *cases]))[:MAX_CASES]
         return
     session.add(Alert(kind=kind, category_id=category_id, matter=names.get(category_id, "未分类"),
-                      district=area, window_start=start, window_end=end, observed=observed, expected=expected,
+                      district=area, place=place, window_start=start, window_end=end, observed=observed, expected=expected,
                       callers=callers, case_numbers=cases))
     session.flush()
 
@@ -118,7 +120,7 @@ def alerts(ctx: AppContext, *, actor: Actor, status: str | None = "open", limit:
                                      .order_by(AlertHandoff.id)):
                 handoffs.setdefault(h.alert_id, []).append(
                     {"unit": h.unit, "note": h.note, "by": h.actor_name, "at": h.at.isoformat()})
-        return [{"id": a.id, "kind": a.kind, "matter": a.matter, "district": a.district,
+        return [{"id": a.id, "kind": a.kind, "matter": a.matter, "district": a.district, "place": a.place,
                  "window_start": a.window_start.isoformat(), "window_end": a.window_end.isoformat(),
                  "observed": a.observed, "expected": a.expected, "callers": a.callers, "cases": a.case_numbers,
                  "status": a.status, "handoffs": handoffs.get(a.id, [])} for a in rows]

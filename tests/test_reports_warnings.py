@@ -50,12 +50,14 @@ def test_detector_on_synthetic_counts():
     assert [s.key for s in warnings.detect({(9, "y"): 6}, [{}, {}, {}, {}], p_value=0.001, min_cases=5)] == [(9, "y")]
 
 
-def _cases(context, *, category, district, when, phones):
+def _cases(context, *, category, district, when, phones, address="望京西路1号"):
     numbers = []
-    for phone in phones:
+    for i, phone in enumerate(phones):
+        place = address if address is not None else f"望京西路{i + 10}号"
         n = flows.create_ticket(context, data=TicketCreate(channel="phone", ticket_type="complaint",
                                                            content="小区噪音扰民", caller_phone=phone,
-                                                           category_id=category, district=district), actor=AGENT)
+                                                           category_id=category, district=district,
+                                                           address=place), actor=AGENT)
         move(context, n, when)
         numbers.append(n)
     return numbers
@@ -70,19 +72,24 @@ def test_scan_raises_spike_and_group_alerts_and_hands_off(context):
                phones=["13800000000"])
     spike = _cases(context, category=org.cat_noise, district="chaoyang", when=inside,
                    phones=[f"1380000{i:04d}" for i in range(8)])
+    # as many callers on the same matter in the same area, but each at another address: no 群体性
+    _cases(context, category=org.cat_roads, district="chaoyang", when=inside,
+           phones=[f"1370000{i:04d}" for i in range(8)], address=None)
     _cases(context, category=org.cat_roads, district="haidian", when=inside, phones=["13911112222"] * 2)
-    assert warnings.scan(context, end=end) == {"spike": 1, "group": 1}
+    assert warnings.scan(context, end=end) == {"spike": 2, "group": 1}  # roads in chaoyang spiked too
     found = warnings.alerts(context, actor=SUPERVISOR)
-    by_kind = {a["kind"]: a for a in found}
-    assert set(by_kind) == {"spike", "group"}
-    assert (by_kind["spike"]["matter"], by_kind["spike"]["district"], by_kind["spike"]["observed"]) == (
-        "噪音扰民", "chaoyang", 8)
-    assert sorted(by_kind["spike"]["cases"]) == sorted(spike)
-    assert by_kind["group"]["callers"] == 8
+    spikes = {a["matter"]: a for a in found if a["kind"] == "spike"}
+    groups = [a for a in found if a["kind"] == "group"]
+    assert set(spikes) == {"噪音扰民", "道路设施"} and len(groups) == 1
+    assert (spikes["噪音扰民"]["district"], spikes["噪音扰民"]["observed"]) == ("chaoyang", 8)
+    assert sorted(spikes["噪音扰民"]["cases"]) == sorted(spike)
+    by_kind = {"spike": spikes["噪音扰民"], "group": groups[0]}
+    assert (by_kind["group"]["callers"], by_kind["group"]["place"], by_kind["group"]["matter"]) == (
+        8, "望京西路1号", "噪音扰民")
     # the window moves on an hour: the same spike is brought up to date, not raised again
     warnings.scan(context, end=end + timedelta(hours=1))
     with context.reader() as s:
-        assert s.scalar(select(Alert.id).where(Alert.kind == "spike").offset(1)) is None
+        assert len(list(s.scalars(select(Alert.id).where(Alert.kind == "spike")))) == 2
     alert_id = by_kind["spike"]["id"]
     with pytest.raises(ValidationFailed):
         warnings.hand_off(context, alert_id=alert_id, unit="外星人", note=None, actor=SUPERVISOR)
@@ -92,7 +99,7 @@ def test_scan_raises_spike_and_group_alerts_and_hands_off(context):
         handoff = s.scalars(select(AlertHandoff)).one()
         assert (handoff.unit, handoff.actor_name, handoff.note) == ("公安局", "boss", "夜间施工噪音，请关注")
         assert s.get(Alert, alert_id).status == "handed_off"
-    assert warnings.open_count(context) == 1  # the group alert is still open
+    assert warnings.open_count(context) == 2  # the other spike and the group alert are still open
 
 
 def test_quiet_window_raises_nothing(context):

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('matter', sa.String(length=200), nullable=False),
     sa.Column('district', sa.String(length=64), nullable=False),
+    sa.Column('place', sa.String(length=300), nullable=False),
     sa.Column('window_start', hotline.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('window_end', hotline.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('observed', sa.Integer(), nullable=False),
@@ -56,7 +57,7 @@ def upgrade() -> None:
     sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_alerts_category_id_categories')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
-    sa.UniqueConstraint('kind', 'category_id', 'district', 'window_start', name='uq_alerts_key')
+    sa.UniqueConstraint('kind', 'category_id', 'district', 'place', 'window_start', name='uq_alerts_key')
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index('ix_alerts_status_created', ['status', 'created_at'], unique=False)
