@@ -25,6 +25,12 @@ Text = Annotated[str, Form(max_length=10_000)]
 KIND_ZH = bulletins.TITLES
 FORMAT_ZH = {"xlsx": "Excel", "pdf": "PDF", "csv": "CSV（压缩包）"}
 STATUS_ZH = {"running": "生成中", "done": "已完成", "failed": "失败"}
+TABLE_ZH = {"channel": "来源渠道", "type": "诉求类型", "matter": "诉求事项", "area": "区域分布", "departments": "部门三率",
+            "lights": "在办灯态", "ranking": "部门排名", "repeats": "重复诉求", "overdue": "超期工单",
+            "satisfaction": "满意度", "ledger": "抱怨清单台账"}
+_WEEK = ["channel", "type", "matter", "area", "departments", "ranking", "repeats", "overdue"]
+TABLES = {"daily": ["channel", "type", "departments", "lights", "overdue"], "weekly": _WEEK,
+          "monthly": [*_WEEK, "satisfaction", "ledger"]}
 TRIGGER_ZH = {"schedule": "定时", "console": "手动", "api": "接口", "cli": "命令行"}
 
 
@@ -36,8 +42,7 @@ def report_runs(request: Request, actor: ReportActor, page: int = 1) -> Response
     return templates.TemplateResponse(request, "reports_runs.html", {
         "runs": rows[:size], "page": max(page, 1), "more": len(rows) > size, "kinds": KIND_ZH,
         "formats": FORMAT_ZH, "statuses": STATUS_ZH, "triggers": TRIGGER_ZH,
-        "tables": {"daily": ["channel", "type", "departments", "lights", "overdue"],
-                   "weekly": ["channel", "type", "matter", "area", "departments", "ranking", "repeats", "overdue"]}})
+        "tables": TABLES, "table_zh": TABLE_ZH})
 
 
 @router.post("/reports")

@@ -105,3 +105,14 @@ def test_report_api(client, context, users):
     assert client.get("/api/v1/ledger", params={"channel": "fax"}, headers=headers).status_code == 422
     assert client.get("/api/v1/boundary", headers=headers).json()["rows"][0][0] == city.numbers["disputed"]
     assert client.get("/api/v1/alerts", headers=headers).json() == []
+
+
+def test_console_table_names_match_the_bulletins(context):
+    """Every table a bulletin holds has a CSV link with its Chinese title on the runs page."""
+    from reports import bulletins, console
+
+    city = seed_city(context)
+    for kind in ("daily", "weekly", "monthly"):
+        report = bulletins.build(context, kind=kind, day=city.day, actor=SUPERVISOR)
+        assert console.TABLES[kind] == [t.key for t in report.tables]
+        assert [console.TABLE_ZH[k] for k in console.TABLES[kind]] == [t.title for t in report.tables]
