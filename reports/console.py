@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from agent_console.forms import form_day, form_int
 from agent_console.session import CheckedActor, require
 from agent_console.templating import templates
+from hotline.database import utcnow
 from hotline.errors import ValidationFailed
 from reports import boundary, bulletins, disclosure, exports, ledger, runs, warnings
 from reports.views import stream_response
@@ -115,7 +116,8 @@ def alerts_page(request: Request, actor: ReportActor, status: str = "open") -> R
     chosen = status if status in ("open", "handed_off", "dismissed") else None
     return templates.TemplateResponse(request, "reports_alerts.html", {
         "alerts": warnings.alerts(ctx, actor=actor, status=chosen), "status": status or "all",
-        "units": warnings.units(ctx)})
+        "units": warnings.units(ctx), "hot": warnings.hot_topics(ctx, actor=actor, end=utcnow(), limit=10),
+        "hours": ctx.settings.warning_window_hours, "weeks": ctx.settings.warning_baseline_weeks})
 
 
 @router.get("/alerts/banner", response_class=HTMLResponse)

@@ -131,6 +131,14 @@ def list_alerts(ctx: Ctx, actor: CurrentActor,
     return warnings.alerts(ctx, actor=actor, status=None if status == "all" else status)
 
 
+@router.get("/api/v1/alerts/hot")
+def hot_topics(ctx: Ctx, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=200)] = 20):
+    """热点: matter × area pairs with the most cases in the current window, with their baseline mean."""
+    from hotline.database import utcnow
+
+    return warnings.hot_topics(ctx, actor=actor, end=utcnow(), limit=limit)
+
+
 class HandoffIn(BaseModel):
     unit: str = Field(min_length=1, max_length=100, description="信访局, 公安局 or a street's name")
     note: str | None = Field(None, max_length=4000)

@@ -59,16 +59,35 @@ def detect(current: dict[Key, int], baselines: list[dict[Key, int]], *, p_value:
     return sorted(spikes, key=lambda s: (s.p, -s.observed))
 
 
+def _window(session: Session, s, end: datetime) -> tuple[datetime, dict[Key, int], list[dict[Key, int]]]:
+    start = end - timedelta(hours=s.warning_window_hours)
+    current = service.matter_area_counts(session, start=start, end=end)
+    baselines = [service.matter_area_counts(session, start=start - timedelta(weeks=k), end=end - timedelta(weeks=k))
+                 for k in range(1, s.warning_baseline_weeks + 1)]
+    return start, current, baselines
+
+
+def hot_topics(ctx: AppContext, *, actor: Actor, end: datetime, limit: int = 20) -> list[dict]:
+    """热点: the matter × area pairs with most cases in the window ending at `end`, with their baseline."""
+    actor.require(*tr.REPORT_ROLES)
+    s = ctx.settings
+    with ctx.reader() as session:
+        _, current, baselines = _window(session, s, end)
+        names = service.category_names(session)
+        areas = service.area_names(session)
+    weeks = max(1, len(baselines))
+    top = sorted(current.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0] or 0))[:limit]
+    return [{"matter": names.get(c, "未分类") if c is not None else "未分类", "district": d,
+             "area": areas.get(d, d) if d else "未填区域", "cases": n,
+             "expected": round(sum(b.get((c, d), 0) for b in baselines) / weeks, 1)} for (c, d), n in top]
+
+
 def scan(ctx: AppContext, *, end: datetime) -> dict[str, int]:
     """Look at the window ending at `end`; record new alerts (an open alert on the same matter and area whose
     window overlaps is brought up to date instead). Returns how many of each kind were raised or updated."""
     s = ctx.settings
-    start = end - timedelta(hours=s.warning_window_hours)
     with ctx.sessions() as session:
-        current = service.matter_area_counts(session, start=start, end=end)
-        baselines = [service.matter_area_counts(session, start=start - timedelta(weeks=k),
-                                                end=end - timedelta(weeks=k))
-                     for k in range(1, s.warning_baseline_weeks + 1)]
+        start, current, baselines = _window(session, s, end)
         spikes = detect(current, baselines, p_value=s.warning_p_value, min_cases=s.warning_min_cases)
         groups = service.place_callers(session, start=start, end=end, min_callers=s.warning_group_callers)
         names = service.category_names(session)

@@ -60,7 +60,7 @@ def test_ledger_boundary_alerts_and_disclosure_pages(client, context, users):
         s.commit()
     assert "1 条未处理" in client.get("/console/alerts/banner").text
     alerts = client.get("/console/alerts").text
-    assert "群体性诉求：噪音扰民" in alerts
+    assert "群体性诉求：噪音扰民" in alerts and "热点诉求" in alerts
     alert_id = warnings.alerts(context, actor=SUPERVISOR)[0]["id"]
     sent = client.post(f"/console/alerts/{alert_id}/handoff", data={"unit": "信访局", "note": "请关注",
                                                                     "csrf_token": csrf}, follow_redirects=False)

@@ -45,6 +45,8 @@ def test_weekly_department_figures_equal_the_report_service(context, city):
                                                             ("phone", "web", "wechat")])},
         "合计": overview.intake_total}
     assert overview.intake_total == 8
+    for idle in ("市政府", "朝阳区"):  # departments without cases are listed, with nothing to rate
+        assert table[idle][1:] == [0, 0, None, 0, 0, None, 0, 0, None, 0, None]
 
 
 def test_week_has_ranking_flags_repeats_and_overdue(context, city):

@@ -109,3 +109,16 @@ def test_quiet_window_raises_nothing(context):
         _cases(context, category=org.cat_noise, district="chaoyang", when=end - timedelta(weeks=weeks, hours=1),
                phones=[f"139{weeks:08d}", f"137{weeks:08d}"])
     assert warnings.scan(context, end=end) == {"spike": 0, "group": 0}
+
+
+def test_hot_topics_rank_matter_and_area_with_their_baseline(context):
+    org = build_org(context)
+    end = datetime(2026, 11, 20, 4, 0, tzinfo=context.settings.tz)
+    _cases(context, category=org.cat_noise, district="chaoyang", when=end - timedelta(hours=1),
+           phones=["13900000001", "13900000002", "13900000003"])
+    _cases(context, category=org.cat_roads, district=None, when=end - timedelta(hours=2), phones=["13900000004"])
+    _cases(context, category=org.cat_noise, district="chaoyang", when=end - timedelta(weeks=1, hours=1),
+           phones=["13900000005", "13900000006"])
+    hot = warnings.hot_topics(context, actor=SUPERVISOR, end=end)
+    assert [(h["matter"], h["area"], h["cases"], h["expected"]) for h in hot] == [
+        ("噪音扰民", "朝阳区", 3, 0.5), ("道路设施", "未填区域", 1, 0.0)]
