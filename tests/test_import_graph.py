@@ -15,6 +15,7 @@ LAYERS: list[set[str]] = [
     {"ivr"},                     # the phone menu (prompts are managed by ticketing roles)
     {"telephony"},               # calls, SIP, recordings → tickets; the phone and SMS ports
     {"callbacks", "abuse"},      # return visits (回访); abusive-caller screening
+    {"reports"},                 # accountability: bulletins, ledger, disclosure, early warning (reads 回访 results)
     {"agent_console"},           # the web console over every domain
     {"wiring"},                  # composition root: app factory, CLI, Celery app, registry, demo, runner
 ]

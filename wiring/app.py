@@ -29,6 +29,7 @@ ROUTERS = [
     "abuse.views",
     "callbacks.views",
 ]
+ROUTERS += ["reports.views", "agent_console.views_public"]
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:

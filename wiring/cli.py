@@ -108,6 +108,9 @@ def _register() -> None:
     from asr.cli import asr
 
     main.add_command(asr)
+    from reports.cli import report
+
+    main.add_command(report)
 
 
 _register()
