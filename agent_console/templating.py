@@ -42,6 +42,8 @@ FIELD_ZH = {
     "lead_department_id": "主办单位", "new_department_id": "改派单位", "working_days": "延期工作日",
     "reason": "理由", "note": "说明", "reply": "答复内容", "into": "目标工单", "accepted_at": "受理时间",
     "username": "用户名", "password": "密码", "department_id": "所属单位", "question": "问题", "answer": "答案",
+    "ticket_type": "类型", "channel": "渠道", "caller_name": "来电人", "address": "地址", "district": "区域",
+    "urgency": "紧急程度", "informed_once": "一次告知", "action": "操作", "article_id": "知识库条目",
 }
 
 

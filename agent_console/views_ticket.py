@@ -32,7 +32,7 @@ LABELS = FIELD_ZH | {
     "handled_at": "签收时间", "recording": "录音文件", "kb_article": "知识库条目", "merged": "并入的工单",
     "merged_into_id": "并入工单", "overdue_raised": "超期标记", "supervise_count": "督办次数", "kind": "方式",
     "reopen_count": "重启次数", "decision": "审核结果", "co_accepted": "协办单位签收", "co_replied": "协办单位答复",
-    "suggested_department_id": "建议承办单位",
+    "suggested_department_id": "建议承办单位", "informed_once": "一次告知（所需材料）",
 }
 AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
                ".m4a": "audio/mp4", ".webm": "audio/webm"}

@@ -22,6 +22,7 @@ VENDOR = {
     "chart.umd.js": "chart.js/dist/chart.umd.js",
 }
 ROUTERS = ["agent_console.views_auth", "agent_console.live", "agent_console.views_queue",
+           "agent_console.views_intake",  # before views_ticket: /console/tickets/new is not a case number
            "agent_console.views_ticket", "agent_console.views_ticket_actions"]
 ROUTERS += ["agent_console.views_kb", "agent_console.views_admin", "agent_console.views_admin_org",  # part 3
             "agent_console.views_admin_catalogue", "agent_console.views_admin_deadlines"]
