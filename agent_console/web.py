@@ -59,6 +59,10 @@ def install(app: FastAPI) -> None:
             return Response(status_code=401, headers={"HX-Redirect": "/console/login"})
         return RedirectResponse("/console/login", status_code=303)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:  # pages link /static/favicon.svg; this serves clients that only guess
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/console", status_code=303)
