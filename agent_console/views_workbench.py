@@ -16,7 +16,7 @@ from agent_console.templating import templates
 from hotline.context import AppContext
 from ticketing import flows, reports
 from ticketing.enums import Role
-from ticketing.flows import queries
+from ticketing.flows import find, queries
 from ticketing.org.auth import Actor
 from ticketing.schemas import ExtensionIn, ReturnIn, TicketOut
 from ticketing.service import TicketFilter
@@ -87,14 +87,20 @@ def case_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, Any
 
 @router.get("", response_class=HTMLResponse)
 def workbench(request: Request, actor: DepartmentActor, tab: str = "dispatched",
-              offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
+              offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+              q: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """The unit's cases of one stage; a search (case number, caller name, words) looks across every stage."""
     if tab not in TABS:
         tab = "dispatched"
     _, statuses, order = TABS[tab]
-    page = queries.list_tickets(request.app.state.context, flt=TicketFilter(statuses=statuses), actor=actor,
-                                order=order, limit=PAGE, offset=offset)
+    ctx = request.app.state.context
+    search = find.interpret(ctx, q=q, actor=actor) if q.strip() else None
+    flt = TicketFilter(statuses=statuses) if search is None else TicketFilter(**search.fields)
+    page = queries.list_tickets(ctx, flt=flt, actor=actor, order=order if search is None else "newest",
+                                limit=PAGE, offset=offset)
     return templates.TemplateResponse(request, "workbench.html", {
-        "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE})
+        "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE, "q": q.strip(),
+        "search": search})
 
 
 @router.get("/{number}", response_class=HTMLResponse)

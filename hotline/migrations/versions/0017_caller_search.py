@@ -1,0 +1,37 @@
+"""indexes for finding a caller's cases: by the last four digits of the number, and by the caller's name
+
+The console's search box finds cases by case number (unique index), full caller number
+(ix_tickets_caller_created), the last four digits of the number and the caller's name (张先生). The two new
+indexes keep those lookups off a scan of every case:
+
+* ix_tickets_caller_tail_expr — an expression index on the number's last four digits and created_at
+  (PostgreSQL right(caller_phone, 4), SQLite substr(caller_phone, -4)); ticketing.list_service writes the
+  same expression (caller_tail_expression). It lives here only (models cannot describe one index for
+  both dialects); the _expr suffix keeps autogenerate's comparison away from it
+  (hotline.database.include_object).
+* ix_tickets_caller_name_created (caller_name, created_at), declared on the model too.
+
+Revision ID: 0017
+Revises: 0011
+Create Date: 2026-12-04 19:10:00
+"""
+
+from alembic import op
+
+revision = "0017"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+TAIL = {"postgresql": "right(caller_phone, 4)", "sqlite": "substr(caller_phone, -4)"}
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    op.execute(f"CREATE INDEX ix_tickets_caller_tail_expr ON tickets ({TAIL[dialect]}, created_at)")
+    op.create_index("ix_tickets_caller_name_created", "tickets", ["caller_name", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_tickets_caller_name_created", table_name="tickets")
+    op.execute("DROP INDEX ix_tickets_caller_tail_expr")
