@@ -65,3 +65,27 @@ def test_register_by_keyboard_with_live_suggestions(live_server, page, context, 
     assert "119" in page.inner_text(".handoff")
     shot(page, "intake-urgent")
     assert messages == [] and bad_responses == []
+
+
+def test_case_page_shortcuts_and_help_overlay(live_server, page, context, users):
+    build_org(context)
+    agent, _ = users("agent")
+    number = flows.create_ticket(context, actor=Actor.of(agent), data=TicketCreate(
+        channel=Channel.PHONE, ticket_type=TicketType.COMPLAINT, content="路灯坏了", caller_phone="13900002222"))
+    login(page, live_server, agent.username)
+    page.wait_for_url("**/console/queue")
+    page.goto(f"{live_server}/console/tickets/{number}")
+    page.keyboard.press("?")
+    help_box = page.locator("#shortcut-help")
+    help_box.wait_for()
+    text = help_box.inner_text()
+    assert "快捷键" in text and "分类" in text and "并单" in text and "办理历史" in text
+    assert "派单" not in text.replace("派单目录", "")  # a registered case cannot be dispatched before triage
+    shot(page, "case-shortcuts")
+    page.keyboard.press("Escape")
+    assert not help_box.is_visible()
+    page.keyboard.press("t")
+    assert page.evaluate("document.activeElement.closest('form').dataset.action") == "triage"
+    page.keyboard.press("Escape")  # leaves the field: keys work again
+    page.keyboard.press("m")
+    assert page.evaluate("document.activeElement.name") == "into"
