@@ -56,7 +56,7 @@ def department_actions(ticket: TicketOut, *, department_id: int | None, extensio
     acts = []
     if mine.status == "dispatched" and ("accept" if lead else "note") in allowed:
         acts.append("accept")
-    if "contact" in allowed and ticket.first_contact_at is None:
+    if "contact" in allowed and ticket.first_contact_at is None and mine.status != "dispatched":  # after 签收
         acts.append("contact")
     if "note" in allowed:
         acts.append("note")
