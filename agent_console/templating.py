@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from agent_console.labels import actor_zh, district_zh, text_zh
+from agent_console.time_words import time_label, time_meaning
 from hotline.errors import HotlineError
 from hotline.settings import get_settings
 from ticketing.enums import LABELS_ZH
@@ -60,4 +62,6 @@ def error_text(exc: HotlineError) -> str:
 
 
 env.filters.update(zh=zh, local=local_time, role_zh=lambda r: ROLE_ZH.get(getattr(r, "value", r), r),
-                   action_zh=lambda a: ACTION_ZH.get(a, a))
+                   action_zh=lambda a: ACTION_ZH.get(a, a), actor_zh=actor_zh, text_zh=text_zh,
+                   district_zh=district_zh)
+env.globals.update(time_label=time_label, time_meaning=time_meaning)

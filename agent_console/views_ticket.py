@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
 from hotline.context import AppContext
@@ -42,12 +43,12 @@ _BY_DISTRICT = re.compile(r"catalogue: category (.+) in district (\S+?)(?: \(inh
 _DEFAULT = re.compile(r"catalogue default for category (.+?)(?: \(inherited by (.+)\))?$")
 
 
-def reason_zh(reason: str) -> str:
-    """The dispatch catalogue's reason in Chinese words."""
+def reason_zh(reason: str, districts: dict[str, str] | None = None) -> str:
+    """The dispatch catalogue's reason in Chinese words (area codes as district names when known)."""
     if reason == "chosen by agent":
         return "坐席人工选择"
     if m := _BY_DISTRICT.match(reason):
-        text = f"派单目录：分类“{m[1]}”在区域“{m[2]}”的承办单位"
+        text = f"派单目录：分类“{m[1]}”在“{(districts or {}).get(m[2], m[2])}”的承办单位"
         return text + (f"（“{m[3]}”沿用上级分类的规则）" if m[3] else "")
     if m := _DEFAULT.match(reason):
         return f"派单目录：分类“{m[1]}”的默认承办单位" + (f"（“{m[2]}”沿用上级分类的规则）" if m[2] else "")
@@ -74,16 +75,23 @@ def _category_options(categories) -> list[tuple[int, str]]:
     return out
 
 
-def _show(value: Any, names: dict[int, str], field: str) -> str:
+def _show(value: Any, names: dict[int, str], field: str, lookups: dict[str, dict] | None = None) -> str:
+    lookups = lookups or {}
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if field in DEPARTMENT_FIELDS and isinstance(value, int):
         return names.get(value, str(value))
+    if field == "category_id" and isinstance(value, int):
+        return lookups.get("categories", {}).get(value, f"分类 {value}")
+    if field == "district" and isinstance(value, str):
+        return lookups.get("districts", {}).get(value, value)
     if field == "departments" and isinstance(value, dict):
         co = "、".join(names.get(i, str(i)) for i in value.get("co", []))
         return f"主办：{names.get(value.get('lead'), value.get('lead'))}" + (f"；协办：{co}" if co else "")
     if isinstance(value, str) and field == "reason":
-        return reason_zh(value)
+        return reason_zh(value, lookups.get("districts"))
     if isinstance(value, str):
         if field.endswith("_at") and len(value) >= 19:
             try:
@@ -108,15 +116,19 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
         departments = [(d.id, d.name) for d in org.list_departments(session)]
         names = dict(departments)
         categories = _category_options(org.list_categories(session)) if staff else []
+        districts = district_names(session)
+        category_names = dict(categories) or {c.id: c.name for c in org.list_categories(session, include_inactive=True)}
         if staff:
             found = org.suggest_department(session, category_id=ticket.category_id, district=ticket.district)
             if found is not None:
-                suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1])}
+                suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1], districts)}
             text = " ".join(filter(None, [ticket.title, ticket.transcript or ticket.content]))
             articles = [{"id": a.id, "question": a.question, "answer": a.answer}
                         for a in kb.suggest_articles(session, text=text, limit=KB_SUGGESTIONS)]
+    lookups = {"categories": category_names, "districts": districts}
     history = [
-        {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field), _show(v[1], names, field))
+        {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field, lookups),
+                                  _show(v[1], names, field, lookups))
                                  for field, v in e.changes.items() if isinstance(v, list) and len(v) == 2]}
         for e in events
     ]

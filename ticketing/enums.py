@@ -96,4 +96,6 @@ LABELS_ZH: dict[str, str] = {
     "closed": "已办结", "merged": "已并单", "green": "绿灯", "yellow": "黄灯", "red": "红灯",
     "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
+    "pending": "待审核", "approved": "已同意", "rejected": "已驳回", "upheld": "退单成立（改派）",
+    "withdrawn": "已撤回", "lead": "主办", "co": "协办",
 }
