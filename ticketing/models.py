@@ -30,7 +30,7 @@ class Ticket(Base):
         Index("ix_tickets_dept_status_created", "lead_department_id", "status", "created_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_caller_created", "caller_phone", "created_at"),
-        Index("ix_tickets_caller_name_created", "caller_name", "created_at"),  # migration 0017 (and a tail index)
+        Index("ix_tickets_caller_name_queue", "caller_name", "urgency", "created_at", "id"),  # 0017 (+ a tail index)
         Index("ix_tickets_address_category", "address", "category_id"),
         Index("ix_tickets_created", "created_at"),
         _partial("ix_tickets_open_queue", "urgency", "created_at", "id", where=_OPEN),
