@@ -30,6 +30,11 @@
   });
   document.addEventListener("htmx:sendError", function () { toast("网络连接失败，请稍后重试", "error"); });
   document.addEventListener("hotline-notice", function (evt) { toast(evt.detail.value || evt.detail, "info"); });
+  // Buttons with data-confirm ask first (plain forms; htmx buttons use hx-confirm).
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) evt.preventDefault();
+  });
   document.addEventListener("keydown", function (evt) {
     var tag = (evt.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || evt.ctrlKey || evt.metaKey || evt.altKey) return;

@@ -1,5 +1,5 @@
 // 受理 form (/console/tickets/new): street picker follows the district, suggestions fill the fields the agent
-// has not set, Ctrl+Enter saves, Ctrl+Shift+Enter saves and dispatches, confirmations for 并单 / 一次办结.
+// has not set, Ctrl+Enter saves, Ctrl+Shift+Enter saves and dispatches, (console.js asks before 并单 / 一次办结).
 (function () {
   "use strict";
   function form() { return document.getElementById("intake-form"); }
@@ -42,11 +42,6 @@
 
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.target && evt.detail.target.id === "intake-hints") applySuggestions();
-  });
-
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("button[data-confirm]");
-    if (button && !window.confirm(button.dataset.confirm)) evt.preventDefault();
   });
 
   document.addEventListener("keydown", function (evt) {
