@@ -11,19 +11,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from agent_console.intake_hints import kb_answers
 from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
 from hotline.context import AppContext
 from ticketing.enums import Role
 from ticketing.flows import media, queries
-from ticketing.kb import service as kb
 from ticketing.org import service as org
 from ticketing.org.auth import Actor
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
-KB_SUGGESTIONS = 5
 DEPARTMENT_FIELDS = {"lead_department_id", "new_department_id", "department_id", "suggested_department_id",
                      "co_accepted", "co_replied"}
 LABELS = FIELD_ZH | {
@@ -123,8 +122,8 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
             if found is not None:
                 suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1], districts)}
             text = " ".join(filter(None, [ticket.title, ticket.transcript or ticket.content]))
-            articles = [{"id": a.id, "question": a.question, "answer": a.answer}
-                        for a in kb.suggest_articles(session, text=text, limit=KB_SUGGESTIONS)]
+            # only answers sharing enough of the case's key words: no unrelated answer next to a one-click close
+            articles = kb_answers(session, text, settings=ctx.settings)
     lookups = {"categories": category_names, "districts": districts}
     history = [
         {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field, lookups),

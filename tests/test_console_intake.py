@@ -196,3 +196,20 @@ def test_answered_on_first_contact_closes_the_case(client, context, people):
     assert history[-1].action == "answer" and history[-1].changes["kb_article"] == [None, article_id]
     complaint = post(client, agent, "/console/tickets/new", data | {"ticket_type": "complaint"})
     assert complaint.status_code == 422 and "只有咨询类可一次办结" in complaint.text
+
+
+def test_ticket_page_offers_no_unrelated_kb_answer(client, context, people):
+    from ticketing.kb import service as kb
+
+    with context.sessions() as s:
+        kb.add_article(s, question="公交卡怎么充值？", answer="在地铁站或公交充值点充值。", tags="公交")
+        good = kb.add_article(s, question="社保卡丢了怎么补办？", answer="携带身份证到社保服务大厅补办。", tags="社保")
+        s.commit()
+        good_id = good.id
+    agent = people["agent"]
+    about = make(context, agent.actor, ticket_type="consult", content="请问社保卡丢了怎么补办")
+    other = make(context, agent.actor, ticket_type="consult", content="请问怎么办理居住证，需要哪些材料")
+    page = as_(client, agent).get(f"/console/tickets/{about}").text
+    assert f'data-article="{good_id}"' in page and "公交卡怎么充值" not in page
+    unrelated = client.get(f"/console/tickets/{other}").text
+    assert "data-article=" not in unrelated and "没有足够匹配的知识库条目" in unrelated
