@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent_console.forms import form_int, form_model, required_text, with_notice
+from agent_console.live import newest_assignment_id
 from agent_console.session import CheckedActor, require
 from agent_console.templating import templates
 from hotline.context import AppContext
@@ -98,9 +99,11 @@ def workbench(request: Request, actor: DepartmentActor, tab: str = "dispatched",
     flt = TicketFilter(statuses=statuses) if search is None else TicketFilter(**search.fields)
     page = queries.list_tickets(ctx, flt=flt, actor=actor, order=order if search is None else "newest",
                                 limit=PAGE, offset=offset)
+    with ctx.reader() as session:
+        newest = newest_assignment_id(session, department_id=actor.department_id)
     return templates.TemplateResponse(request, "workbench.html", {
         "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE, "q": q.strip(),
-        "search": search})
+        "search": search, "newest": newest})
 
 
 @router.get("/{number}", response_class=HTMLResponse)
