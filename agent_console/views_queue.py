@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agent_console.forms import choice, form_day, form_int
-from agent_console.live import QUEUE_ROLES, newest_id
+from agent_console.live import QUEUE_ROLES, newest_event_id, newest_id
 from agent_console.session import ConsoleActor
 from agent_console.templating import templates
 from ticketing import service
@@ -75,8 +75,9 @@ def queue_page(request: Request, actor: ConsoleActor) -> Response:
     with ctx.reader() as session:
         departments = [(d.id, d.name) for d in org.list_departments(session)]
         newest = newest_id(session) if actor.role in QUEUE_ROLES else None
+        newest_event = newest_event_id(session)
     data |= {
-        "departments": departments, "newest": newest, "sees_caller_roles": ctx.settings.roles_seeing_caller, "statuses": [NEW, ""] + [s.value for s in Status],
+        "departments": departments, "newest": newest, "newest_event": newest_event, "sees_caller_roles": ctx.settings.roles_seeing_caller, "statuses": [NEW, ""] + [s.value for s in Status],
         "lights": [m.value for m in Light], "types": [m.value for m in TicketType],
         "urgencies": [m.value for m in Urgency], "channels": [m.value for m in Channel],
     }

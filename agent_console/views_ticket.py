@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from agent_console.intake_hints import kb_answers
+from agent_console.intake_hints import kb_matches
+from agent_console.live import newest_event_id
 from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
@@ -23,6 +24,7 @@ from ticketing.org.auth import Actor
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+KB_SUGGESTIONS = 5
 DEPARTMENT_FIELDS = {"lead_department_id", "new_department_id", "department_id", "suggested_department_id",
                      "co_accepted", "co_replied"}
 LABELS = FIELD_ZH | {
@@ -122,8 +124,8 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
             if found is not None:
                 suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1], districts)}
             text = " ".join(filter(None, [ticket.title, ticket.transcript or ticket.content]))
-            # only answers sharing enough of the case's key words: no unrelated answer next to a one-click close
-            articles = kb_answers(session, text, settings=ctx.settings)
+            # shown for reference; only answers sharing enough of the case's key words get the one-click reply
+            articles = kb_matches(session, text, settings=ctx.settings, limit=KB_SUGGESTIONS)
     lookups = {"categories": category_names, "districts": districts}
     history = [
         {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field, lookups),
@@ -143,7 +145,10 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
 def ticket_page(request: Request, number: str, actor: ConsoleActor) -> Response:
-    data = ticket_context(request.app.state.context, number=number, actor=actor)
+    ctx = request.app.state.context
+    data = ticket_context(ctx, number=number, actor=actor)
+    with ctx.reader() as session:
+        data["newest_event"] = newest_event_id(session)
     return templates.TemplateResponse(request, "ticket.html", data)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent_console.forms import form_int, form_model, required_text, with_notice
-from agent_console.live import newest_assignment_id
+from agent_console.live import newest_assignment_id, newest_event_id
 from agent_console.session import CheckedActor, require
 from agent_console.templating import templates
 from hotline.context import AppContext
@@ -101,14 +101,18 @@ def workbench(request: Request, actor: DepartmentActor, tab: str = "dispatched",
                                 limit=PAGE, offset=offset)
     with ctx.reader() as session:
         newest = newest_assignment_id(session, department_id=actor.department_id)
+        newest_event = newest_event_id(session)
     return templates.TemplateResponse(request, "workbench.html", {
         "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE, "q": q.strip(),
-        "search": search, "newest": newest})
+        "search": search, "newest": newest, "newest_event": newest_event})
 
 
 @router.get("/{number}", response_class=HTMLResponse)
 def case_page(request: Request, number: str, actor: DepartmentActor) -> Response:
-    data = case_context(request.app.state.context, number=number, actor=actor)
+    ctx = request.app.state.context
+    data = case_context(ctx, number=number, actor=actor)
+    with ctx.reader() as session:
+        data["newest_event"] = newest_event_id(session)
     return templates.TemplateResponse(request, "workbench_case.html", data)
 
 

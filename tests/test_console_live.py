@@ -42,3 +42,27 @@ def test_workbench_stream_announces_the_units_new_cases_only(client, context, pe
     assert f'"number": "{mine}"' in data and '"urgency": "urgent"' in data and '"role_zh": "主办"' in data
     assert old not in "".join(lines) and theirs not in "".join(lines) and "event: assigned" in lines
     assert as_(client, agent).get("/console/workbench/stream").status_code == 403
+
+
+def test_changes_stream_scopes_departments_to_their_cases(client, context, people, org):
+    context.settings.console_poll_seconds = 0.05
+    context.settings.console_stream_max_seconds = 2
+    agent, housing = people["agent"], people["housing"]
+    after = int(as_(client, agent).get("/console/queue").text
+                .split('data-changes="/console/changes/stream?after=')[1].split('"')[0])
+    theirs = dispatch(context, agent.actor, org.other, title="别的单位")
+    mine = dispatch(context, agent.actor, org.housing, title="本单位")
+
+    def read(person) -> str:
+        lines = []
+        with as_(client, person).stream("GET", f"/console/changes/stream?after={after}") as response:
+            for line in response.iter_lines():
+                lines.append(line)
+                if sum(line.startswith("data:") for line in lines) >= 3:
+                    break
+        return "\n".join(lines)
+
+    everything = read(agent)
+    assert theirs in everything and '"action_zh": "登记"' in everything and "event: change" in everything
+    unit = read(housing)
+    assert mine in unit and theirs not in unit and '"seq":' in unit
