@@ -101,7 +101,7 @@ def build_world(context) -> dict:
 
 def pages_for(role: str, w: dict) -> list[str]:
     staff = [f"/console/tickets/{n}" for n in w["numbers"]]
-    common = ["/console/glossary"]
+    common = ["/console/glossary", "/console/messages"]
     hotline = ["/console/queue", "/console/queue?status=", "/console/queue?q=张先生", "/console/tickets/new",
                "/console/kb", f"/console/kb/{w['article']}", "/console/abuse"]
     if role == "agent":
