@@ -55,6 +55,8 @@ def error_text(exc: HotlineError) -> str:
     field = exc.details.get("field")
     if field:
         text += f"（{FIELD_ZH.get(field, field)}）"
+    if exc.details.get("holder"):
+        text += f"：{exc.details['holder']} 正在处理此工单"
     status = exc.details.get("status")
     if exc.code == "invalid_transition" and status:
         text += f"：工单当前为“{zh(status)}”"

@@ -13,7 +13,7 @@ from agent_console.forms import choice, form_day, form_int
 from agent_console.live import QUEUE_ROLES, newest_event_id, newest_id
 from agent_console.session import ConsoleActor
 from agent_console.templating import templates
-from ticketing import service
+from ticketing import claims, service
 from ticketing.enums import Channel, Light, Role, Status, TicketType, Urgency
 from ticketing.flows import find, queries
 from ticketing.org import service as org
@@ -64,8 +64,9 @@ def queue_page(request: Request, actor: ConsoleActor) -> Response:
     size = ctx.settings.console_queue_page_size
     result = queries.list_tickets(ctx, flt=flt, actor=actor, order="queue", limit=size, offset=(page_no - 1) * size)
     kept = {k: v for k, v in params.items() if k != "page" and (v or k == "status")}
+    held = claims.holders(ctx, numbers=[t.number for t in result.items])
     data = {
-        "page": result, "page_no": page_no, "params": params, "search": search,
+        "page": result, "page_no": page_no, "params": params, "search": search, "claims": held,
         "status": params.get("status", NEW if actor.role != Role.DEPARTMENT else ""),
         "prev_url": f"/console/queue?{urlencode({**kept, 'page': page_no - 1})}" if page_no > 1 else None,
         "next_url": f"/console/queue?{urlencode({**kept, 'page': page_no + 1})}" if result.has_more else None,

@@ -17,6 +17,7 @@ from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
 from hotline.context import AppContext
+from ticketing import claims
 from ticketing.enums import Role
 from ticketing.flows import media, queries
 from ticketing.org import service as org
@@ -136,7 +137,8 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
     hints = ticket.suggestions or {}
     proposed = {key: hints[key] for key in ("ticket_type", "urgency", "category", "department")
                 if isinstance(hints.get(key), dict)}
-    return {"t": ticket, "history": history, "repeats": repeats, "departments": departments,
+    claim = claims.holders(ctx, numbers=[number]).get(number) if staff else None
+    return {"t": ticket, "history": history, "claim": claim, "claim_minutes": ctx.settings.console_claim_minutes, "repeats": repeats, "departments": departments,
             "categories": categories, "suggestion": suggestion, "articles": articles, "proposed": proposed,
             "staff": staff, "category_name": dict(categories).get(ticket.category_id) if ticket.category_id else None,
             "limits": {"urgent_hours": ctx.settings.urgent_hours,

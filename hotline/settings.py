@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     console_kb_min_share: float = Field(
         0.3, gt=0, le=1, description="受理 form: share of the content's key words a KB answer must share."
     )
+    console_claim_minutes: int = Field(
+        15, ge=1, description="Console: how long an agent's claim (认领) on a case lasts unless renewed or released."
+    )
     console_suggest_min_chars: int = Field(
         4, ge=1, description="受理 form: content shorter than this gets no triage suggestions yet."
     )

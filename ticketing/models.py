@@ -209,3 +209,17 @@ class TicketSequence(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketClaim(Base):
+    """认领: an agent holds a case while working on it, so others see who has it; the claim lapses at expires_at
+    (migration 0017). One row per case, taken over when lapsed (ticketing.claims)."""
+
+    __tablename__ = "ticket_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_name: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
