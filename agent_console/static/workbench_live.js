@@ -13,16 +13,7 @@
     box.appendChild(div);
     setTimeout(function () { div.remove(); }, urgent ? 20000 : 8000);
   }
-  function tone() {  // no audio file needed; browsers may keep it silent until the page was clicked once
-    var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) return;
-    try {
-      var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
-      osc.frequency.value = 880; gain.gain.value = 0.15;
-      osc.connect(gain); gain.connect(ctx.destination);
-      osc.start(); osc.stop(ctx.currentTime + 0.4);
-    } catch (e) { /* audio unavailable: the toast and badge still show */ }
-  }
+  function tone() { if (window.hotlineTone) window.hotlineTone(); }  // console.js
   function refresh() {
     if (!window.htmx || !document.getElementById("wb-list")) return;
     window.htmx.ajax("GET", location.pathname + location.search, { target: "#wb-list", select: "#wb-list", swap: "outerHTML ignoreTitle:true" });
