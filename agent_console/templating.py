@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from agent_console.labels import actor_zh, district_zh, text_zh
+from agent_console.time_words import time_label, time_meaning
 from hotline.errors import HotlineError
 from hotline.settings import get_settings
 from ticketing.enums import LABELS_ZH
@@ -42,6 +44,8 @@ FIELD_ZH = {
     "lead_department_id": "主办单位", "new_department_id": "改派单位", "working_days": "延期工作日",
     "reason": "理由", "note": "说明", "reply": "答复内容", "into": "目标工单", "accepted_at": "受理时间",
     "username": "用户名", "password": "密码", "department_id": "所属单位", "question": "问题", "answer": "答案",
+    "ticket_type": "类型", "channel": "渠道", "caller_name": "来电人", "address": "地址", "district": "区域",
+    "urgency": "紧急程度", "informed_once": "一次告知", "action": "操作", "article_id": "知识库条目",
 }
 
 
@@ -51,6 +55,8 @@ def error_text(exc: HotlineError) -> str:
     field = exc.details.get("field")
     if field:
         text += f"（{FIELD_ZH.get(field, field)}）"
+    if exc.details.get("holder"):
+        text += f"：{exc.details['holder']} 正在处理此工单"
     status = exc.details.get("status")
     if exc.code == "invalid_transition" and status:
         text += f"：工单当前为“{zh(status)}”"
@@ -58,4 +64,6 @@ def error_text(exc: HotlineError) -> str:
 
 
 env.filters.update(zh=zh, local=local_time, role_zh=lambda r: ROLE_ZH.get(getattr(r, "value", r), r),
-                   action_zh=lambda a: ACTION_ZH.get(a, a))
+                   action_zh=lambda a: ACTION_ZH.get(a, a), actor_zh=actor_zh, text_zh=text_zh,
+                   district_zh=district_zh)
+env.globals.update(time_label=time_label, time_meaning=time_meaning)

@@ -4,7 +4,7 @@ emergency calls of blocked callers awaiting review, and the caller's record on t
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -45,7 +45,9 @@ def abuse_page(request: Request, actor: ConsoleActor, status: str = "", caller: 
             "emergencies": service.list_attempts(session, emergency=True, unreviewed=True, limit=LIMIT),
             "audit": service.audit_for(session, caller=number, limit=4 * LIMIT) if number else [],
         }
-    data |= {"filters": {"status": status, "caller": caller, "kind": kind, "appeal": appeal},
+    done = request.query_params.get("done")
+    data |= {"done": DONE_ZH.get(done) if done else None, "done_caller": request.query_params.get("done_caller", ""),
+             "filters": {"status": status, "caller": caller, "kind": kind, "appeal": appeal},
              "decider": actor.role in (Role.SUPERVISOR, Role.ADMIN)} | LABELS
     return templates.TemplateResponse(request, "abuse.html", data)
 
@@ -61,10 +63,20 @@ def ticket_caller(request: Request, number: str, actor: ConsoleActor) -> Respons
                                       {"number": number, "history": history} | LABELS)
 
 
-def _back(request: Request, fallback: str = "/console/abuse") -> RedirectResponse:
+DONE_ZH = {"confirm": "已确认生效", "reject": "已驳回拉黑提议", "lift": "已提前解除黑名单", "appeal": "已登记申诉",
+           "grant": "申诉成立，黑名单已解除", "deny": "已驳回申诉"}
+
+
+def _back(request: Request, fallback: str = "/console/abuse", done: dict[str, str] | None = None) -> RedirectResponse:
+    """Back to the page the form was on; `done` (action, caller) becomes the confirmation shown there."""
     target = request.headers.get("referer") or fallback
     path = "/" + target.split("://", 1)[-1].split("/", 1)[-1] if "://" in target else target
-    return RedirectResponse(path if path.startswith("/console/") else fallback, status_code=303)
+    path = path if path.startswith("/console/") else fallback
+    if done:
+        base, _, query = path.partition("?")
+        kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "done_caller")]
+        path = f"{base}?{urlencode(kept + [('done', done['action']), ('done_caller', done['caller'])])}"
+    return RedirectResponse(path, status_code=303)
 
 
 @router.post("/incidents")
@@ -88,18 +100,18 @@ def blacklist(request: Request, actor: CheckedActor, caller: Text = "", days: Te
 def decide(request: Request, entry_id: int, action: str, actor: CheckedActor, reason: Text = "") -> Response:
     ctx = request.app.state.context
     if action == "confirm":
-        flows.confirm(ctx, actor=actor, entry_id=entry_id, reason=reason.strip() or None)
+        entry = flows.confirm(ctx, actor=actor, entry_id=entry_id, reason=reason.strip() or None)
     elif action == "reject":
-        flows.reject(ctx, actor=actor, entry_id=entry_id, reason=reason)
+        entry = flows.reject(ctx, actor=actor, entry_id=entry_id, reason=reason)
     elif action == "lift":
-        flows.lift(ctx, actor=actor, entry_id=entry_id, reason=reason)
+        entry = flows.lift(ctx, actor=actor, entry_id=entry_id, reason=reason)
     elif action == "appeal":
-        flows.appeal(ctx, actor=actor, entry_id=entry_id, text=reason)
+        entry = flows.appeal(ctx, actor=actor, entry_id=entry_id, text=reason)
     elif action in ("grant", "deny"):
-        flows.decide_appeal(ctx, actor=actor, entry_id=entry_id, grant=action == "grant", reason=reason)
+        entry = flows.decide_appeal(ctx, actor=actor, entry_id=entry_id, grant=action == "grant", reason=reason)
     else:
         return Response(status_code=404)
-    return _back(request)
+    return _back(request, done={"action": action, "caller": str(entry.get("caller", ""))})
 
 
 @router.post("/attempts/{attempt_id}/review")

@@ -11,12 +11,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from agent_console.intake_hints import kb_matches
+from agent_console.live import newest_event_id
+from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
 from hotline.context import AppContext
+from ticketing import claims
 from ticketing.enums import Role
 from ticketing.flows import media, queries
-from ticketing.kb import service as kb
 from ticketing.org import service as org
 from ticketing.org.auth import Actor
 
@@ -32,7 +35,7 @@ LABELS = FIELD_ZH | {
     "handled_at": "签收时间", "recording": "录音文件", "kb_article": "知识库条目", "merged": "并入的工单",
     "merged_into_id": "并入工单", "overdue_raised": "超期标记", "supervise_count": "督办次数", "kind": "方式",
     "reopen_count": "重启次数", "decision": "审核结果", "co_accepted": "协办单位签收", "co_replied": "协办单位答复",
-    "suggested_department_id": "建议承办单位",
+    "suggested_department_id": "建议承办单位", "informed_once": "一次告知（所需材料）",
 }
 AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
                ".m4a": "audio/mp4", ".webm": "audio/webm"}
@@ -42,12 +45,12 @@ _BY_DISTRICT = re.compile(r"catalogue: category (.+) in district (\S+?)(?: \(inh
 _DEFAULT = re.compile(r"catalogue default for category (.+?)(?: \(inherited by (.+)\))?$")
 
 
-def reason_zh(reason: str) -> str:
-    """The dispatch catalogue's reason in Chinese words."""
+def reason_zh(reason: str, districts: dict[str, str] | None = None) -> str:
+    """The dispatch catalogue's reason in Chinese words (area codes as district names when known)."""
     if reason == "chosen by agent":
         return "坐席人工选择"
     if m := _BY_DISTRICT.match(reason):
-        text = f"派单目录：分类“{m[1]}”在区域“{m[2]}”的承办单位"
+        text = f"派单目录：分类“{m[1]}”在“{(districts or {}).get(m[2], m[2])}”的承办单位"
         return text + (f"（“{m[3]}”沿用上级分类的规则）" if m[3] else "")
     if m := _DEFAULT.match(reason):
         return f"派单目录：分类“{m[1]}”的默认承办单位" + (f"（“{m[2]}”沿用上级分类的规则）" if m[2] else "")
@@ -74,16 +77,23 @@ def _category_options(categories) -> list[tuple[int, str]]:
     return out
 
 
-def _show(value: Any, names: dict[int, str], field: str) -> str:
+def _show(value: Any, names: dict[int, str], field: str, lookups: dict[str, dict] | None = None) -> str:
+    lookups = lookups or {}
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if field in DEPARTMENT_FIELDS and isinstance(value, int):
         return names.get(value, str(value))
+    if field == "category_id" and isinstance(value, int):
+        return lookups.get("categories", {}).get(value, f"分类 {value}")
+    if field == "district" and isinstance(value, str):
+        return lookups.get("districts", {}).get(value, value)
     if field == "departments" and isinstance(value, dict):
         co = "、".join(names.get(i, str(i)) for i in value.get("co", []))
         return f"主办：{names.get(value.get('lead'), value.get('lead'))}" + (f"；协办：{co}" if co else "")
     if isinstance(value, str) and field == "reason":
-        return reason_zh(value)
+        return reason_zh(value, lookups.get("districts"))
     if isinstance(value, str):
         if field.endswith("_at") and len(value) >= 19:
             try:
@@ -108,22 +118,27 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
         departments = [(d.id, d.name) for d in org.list_departments(session)]
         names = dict(departments)
         categories = _category_options(org.list_categories(session)) if staff else []
+        districts = district_names(session)
+        category_names = dict(categories) or {c.id: c.name for c in org.list_categories(session, include_inactive=True)}
         if staff:
             found = org.suggest_department(session, category_id=ticket.category_id, district=ticket.district)
             if found is not None:
-                suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1])}
+                suggestion = {"id": found[0].id, "name": found[0].name, "reason": reason_zh(found[1], districts)}
             text = " ".join(filter(None, [ticket.title, ticket.transcript or ticket.content]))
-            articles = [{"id": a.id, "question": a.question, "answer": a.answer}
-                        for a in kb.suggest_articles(session, text=text, limit=KB_SUGGESTIONS)]
+            # shown for reference; only answers sharing enough of the case's key words get the one-click reply
+            articles = kb_matches(session, text, settings=ctx.settings, limit=KB_SUGGESTIONS)
+    lookups = {"categories": category_names, "districts": districts}
     history = [
-        {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field), _show(v[1], names, field))
+        {"event": e, "changes": [(LABELS.get(field, field), _show(v[0], names, field, lookups),
+                                  _show(v[1], names, field, lookups))
                                  for field, v in e.changes.items() if isinstance(v, list) and len(v) == 2]}
         for e in events
     ]
     hints = ticket.suggestions or {}
     proposed = {key: hints[key] for key in ("ticket_type", "urgency", "category", "department")
                 if isinstance(hints.get(key), dict)}
-    return {"t": ticket, "history": history, "repeats": repeats, "departments": departments,
+    claim = claims.holders(ctx, numbers=[number]).get(number) if staff else None
+    return {"t": ticket, "history": history, "claim": claim, "claim_minutes": ctx.settings.console_claim_minutes, "repeats": repeats, "departments": departments,
             "categories": categories, "suggestion": suggestion, "articles": articles, "proposed": proposed,
             "staff": staff, "category_name": dict(categories).get(ticket.category_id) if ticket.category_id else None,
             "limits": {"urgent_hours": ctx.settings.urgent_hours,
@@ -132,7 +147,10 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
 def ticket_page(request: Request, number: str, actor: ConsoleActor) -> Response:
-    data = ticket_context(request.app.state.context, number=number, actor=actor)
+    ctx = request.app.state.context
+    data = ticket_context(ctx, number=number, actor=actor)
+    with ctx.reader() as session:
+        data["newest_event"] = newest_event_id(session)
     return templates.TemplateResponse(request, "ticket.html", data)
 
 

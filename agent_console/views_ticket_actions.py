@@ -12,9 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from agent_console.forms import form_int, form_model, required_text
 from agent_console.session import CheckedActor
-from agent_console.templating import templates
+from agent_console.templating import local_time, templates
 from agent_console.views_ticket import ticket_context
-from ticketing import flows
+from ticketing import claims, flows
 from ticketing.org.auth import Actor
 from ticketing.schemas import DispatchIn, MergeIn, ReopenIn, TriageIn
 
@@ -33,6 +33,18 @@ def _done(request: Request, number: str, actor: Actor, notice: str) -> Response:
     response = templates.TemplateResponse(request, "_ticket_body.html", data)
     response.headers["HX-Trigger"] = json.dumps({"hotline-notice": notice})
     return response
+
+
+@router.post("/claim")
+def claim(request: Request, number: str, actor: CheckedActor) -> Response:
+    expires = claims.claim(request.app.state.context, number=number, actor=actor)
+    return _done(request, number, actor, f"已认领，至 {local_time(expires, '%H:%M')}")
+
+
+@router.post("/release")
+def release(request: Request, number: str, actor: CheckedActor) -> Response:
+    claims.release(request.app.state.context, number=number, actor=actor)
+    return _done(request, number, actor, "已释放认领")
 
 
 @router.post("/triage")

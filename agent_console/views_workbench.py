@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agent_console.forms import form_int, form_model, required_text, with_notice
+from agent_console.live import newest_assignment_id, newest_event_id
 from agent_console.session import CheckedActor, require
 from agent_console.templating import templates
 from hotline.context import AppContext
 from ticketing import flows, reports
 from ticketing.enums import Role
-from ticketing.flows import queries
+from ticketing.flows import find, queries
 from ticketing.org.auth import Actor
 from ticketing.schemas import ExtensionIn, ReturnIn, TicketOut
 from ticketing.service import TicketFilter
@@ -56,7 +57,7 @@ def department_actions(ticket: TicketOut, *, department_id: int | None, extensio
     acts = []
     if mine.status == "dispatched" and ("accept" if lead else "note") in allowed:
         acts.append("accept")
-    if "contact" in allowed and ticket.first_contact_at is None:
+    if "contact" in allowed and ticket.first_contact_at is None and mine.status != "dispatched":  # after 签收
         acts.append("contact")
     if "note" in allowed:
         acts.append("note")
@@ -87,19 +88,31 @@ def case_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, Any
 
 @router.get("", response_class=HTMLResponse)
 def workbench(request: Request, actor: DepartmentActor, tab: str = "dispatched",
-              offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> Response:
+              offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+              q: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """The unit's cases of one stage; a search (case number, caller name, words) looks across every stage."""
     if tab not in TABS:
         tab = "dispatched"
     _, statuses, order = TABS[tab]
-    page = queries.list_tickets(request.app.state.context, flt=TicketFilter(statuses=statuses), actor=actor,
-                                order=order, limit=PAGE, offset=offset)
+    ctx = request.app.state.context
+    search = find.interpret(ctx, q=q, actor=actor) if q.strip() else None
+    flt = TicketFilter(statuses=statuses) if search is None else TicketFilter(**search.fields)
+    page = queries.list_tickets(ctx, flt=flt, actor=actor, order=order if search is None else "newest",
+                                limit=PAGE, offset=offset)
+    with ctx.reader() as session:
+        newest = newest_assignment_id(session, department_id=actor.department_id)
+        newest_event = newest_event_id(session)
     return templates.TemplateResponse(request, "workbench.html", {
-        "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE})
+        "tabs": TABS, "tab": tab, "page": page, "offset": offset, "page_size": PAGE, "q": q.strip(),
+        "search": search, "newest": newest, "newest_event": newest_event})
 
 
 @router.get("/{number}", response_class=HTMLResponse)
 def case_page(request: Request, number: str, actor: DepartmentActor) -> Response:
-    data = case_context(request.app.state.context, number=number, actor=actor)
+    ctx = request.app.state.context
+    data = case_context(ctx, number=number, actor=actor)
+    with ctx.reader() as session:
+        data["newest_event"] = newest_event_id(session)
     return templates.TemplateResponse(request, "workbench_case.html", data)
 
 

@@ -162,9 +162,9 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Keep autogenerate away from the full-text objects migration 0002 manages by hand: SQLite FTS5 tables
-    and PostgreSQL expression indexes on to_tsvector(search_tokens)."""
-    return not (name and (name.endswith(("_fts", "_search_tsv")) or "_fts_" in name))
+    """Keep autogenerate away from the objects migrations manage by hand: SQLite FTS5 tables, PostgreSQL
+    expression indexes on to_tsvector(search_tokens) (0002) and other expression indexes (named *_expr)."""
+    return not (name and (name.endswith(("_fts", "_search_tsv", "_expr")) or "_fts_" in name))
 
 
 def alembic_config(url: str):

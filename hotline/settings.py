@@ -142,6 +142,23 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Console live queue: an event stream ends after this long (the browser reconnects)."
     )
     console_queue_page_size: int = Field(30, ge=1, description="Console queue: cases per page.")
+    # --- 受理 form (agent_console.views_intake) -------------------------------------
+    console_kb_min_terms: int = Field(
+        2, ge=1, description="受理 form: words of the content a KB answer must share before it is offered."
+    )
+    console_kb_min_share: float = Field(
+        0.3, gt=0, le=1, description="受理 form: share of the content's key words a KB answer must share."
+    )
+    console_claim_minutes: int = Field(
+        15, ge=1, description="Console: how long an agent's claim (认领) on a case lasts unless renewed or released."
+    )
+    console_suggest_min_chars: int = Field(
+        4, ge=1, description="受理 form: content shorter than this gets no triage suggestions yet."
+    )
+    handoff_words_path: Path | None = Field(
+        None, description="JSON table of emergency hand-off words (110/119/120/122); default "
+        "agent_console/handoff_words.json."
+    )
     recording_listen_window_seconds: float = Field(
         30.0, ge=0, description="Repeated plays of a recording by the same user within this window are audited once."
     )

@@ -56,6 +56,8 @@ def test_extension_moves_deadline_when_approved(client, people, org, settings):
     housing, sup = people["housing"], people["supervisor"]
     before = datetime.fromisoformat(client.get(f"/api/v1/tickets/{number}", headers=sup).json()["due_at"])
     too_long = settings.max_extension_working_days + 1
+    act(client, housing, number, "extensions", {"working_days": 5, "reason": "需要协调多部门"}, expect=409)
+    act(client, housing, number, "accept")  # 延期 only after 签收
     act(client, housing, number, "extensions", {"working_days": too_long, "reason": "需要协调多部门"}, expect=422)
     act(client, housing, number, "extensions", {"working_days": 5, "reason": "需要协调多部门"})
     act(client, housing, number, "extensions", {"working_days": 2, "reason": "再次申请"}, expect=409)

@@ -23,6 +23,8 @@ class Channel(StrEnum):
     REVIEW = "review"  # 好差评 bad review
     ENTERPRISE = "enterprise"  # enterprise visit
     OTHER = "other"
+    WALK_IN = "walk_in"  # a citizen at a service hall window (大厅窗口)
+    LETTER = "letter"  # a letter (信件)
 
 
 class Urgency(StrEnum):
@@ -88,9 +90,12 @@ LABELS_ZH: dict[str, str] = {
     "consult": "咨询", "help": "求助", "complaint": "投诉", "report": "举报", "suggestion": "建议",
     "praise": "表扬", "phone": "电话", "web": "网站", "sms": "短信", "wechat": "微信/扫码",
     "hall": "办不成事窗口", "review": "好差评", "enterprise": "走访企业", "other": "其他",
+    "walk_in": "大厅窗口", "letter": "信件",
     "normal": "非紧急", "urgent": "紧急", "registered": "已登记", "triaged": "已分类",
     "dispatched": "已派单", "returned": "退单审核中", "accepted": "办理中", "replied": "已答复",
     "closed": "已办结", "merged": "已并单", "green": "绿灯", "yellow": "黄灯", "red": "红灯",
     "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
+    "pending": "待审核", "approved": "已同意", "rejected": "已驳回", "upheld": "退单成立（改派）",
+    "withdrawn": "已撤回", "lead": "主办", "co": "协办",
 }

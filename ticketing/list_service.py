@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, lazyload
 
@@ -44,6 +44,9 @@ class TicketFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: str | None = None
+    number: str | None = None  # one case by its number
+    caller_tail: str | None = None  # last four digits of the caller's number (expression index, migration 0017)
+    caller_name: str | None = None  # exactly as registered, e.g. 张先生
 
 
 def list_tickets(session: Session, *, flt: TicketFilter, now: datetime, yellow: timedelta, order: str,
@@ -107,7 +110,8 @@ def _page(session: Session, *, flt: TicketFilter, now: datetime, yellow: timedel
 def _selective(flt: TicketFilter) -> bool:
     """Filters a ticket index answers in a few rows (a caller's cases, a lead unit's): better than walking
     all of a busy unit's assignments."""
-    return flt.caller_phone is not None or flt.department_id is not None
+    return any(v is not None for v in (flt.caller_phone, flt.department_id, flt.number, flt.caller_tail,
+                                       flt.caller_name))
 
 
 def _open_only(flt: TicketFilter) -> bool:
@@ -137,9 +141,12 @@ def _filtered(stmt: Select, *, flt: TicketFilter, now: datetime, yellow: timedel
         else:
             stmt = stmt.where(exists().where(a.ticket_id == Ticket.id, *live))
     for column, value in ((Ticket.ticket_type, flt.ticket_type), (Ticket.urgency, flt.urgency),
-                          (Ticket.channel, flt.channel), (Ticket.caller_phone, flt.caller_phone)):
+                          (Ticket.channel, flt.channel), (Ticket.caller_phone, flt.caller_phone),
+                          (Ticket.number, flt.number), (Ticket.caller_name, flt.caller_name)):
         if value is not None:
             stmt = stmt.where(column == value)
+    if flt.caller_tail is not None:
+        stmt = stmt.where(caller_tail_expression(dialect) == flt.caller_tail)
     if flt.created_from is not None:
         stmt = stmt.where(Ticket.created_at >= flt.created_from)
     if flt.created_to is not None:
@@ -149,3 +156,10 @@ def _filtered(stmt: Select, *, flt: TicketFilter, now: datetime, yellow: timedel
 
         stmt = text_filter(stmt, table="tickets", id_column=Ticket.id, query=flt.text, dialect_name=dialect)
     return stmt
+
+
+def caller_tail_expression(dialect: str):
+    """The last four digits of the caller's number, written as the expression index of migration 0017 is."""
+    if dialect == "postgresql":
+        return func.right(Ticket.caller_phone, 4)
+    return func.substr(Ticket.caller_phone, -4)

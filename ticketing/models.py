@@ -30,6 +30,7 @@ class Ticket(Base):
         Index("ix_tickets_dept_status_created", "lead_department_id", "status", "created_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_caller_created", "caller_phone", "created_at"),
+        Index("ix_tickets_caller_name_queue", "caller_name", "urgency", "created_at", "id"),  # 0017 (+ a tail index)
         Index("ix_tickets_address_category", "address", "category_id"),
         Index("ix_tickets_created", "created_at"),
         _partial("ix_tickets_open_queue", "urgency", "created_at", "id", where=_OPEN),
@@ -208,3 +209,17 @@ class TicketSequence(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketClaim(Base):
+    """认领: an agent holds a case while working on it, so others see who has it; the claim lapses at expires_at
+    (migration 0017). One row per case, taken over when lapsed (ticketing.claims)."""
+
+    __tablename__ = "ticket_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_name: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

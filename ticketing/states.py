@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, Transition] = {
     "send_back": _t([S.REPLIED], S.ACCEPTED, HOTLINE_STAFF, "退回重办"),
     "return": _t([S.DISPATCHED, S.ACCEPTED], S.RETURNED, DEPARTMENT, "退单"),
     "review_return": _t([S.RETURNED], None, SUPERVISORS, "异议审核"),
-    "request_extension": _t([S.DISPATCHED, S.ACCEPTED], None, DEPARTMENT, "申请延期"),
+    "request_extension": _t([S.ACCEPTED], None, DEPARTMENT, "申请延期"),  # only after 签收
     "decide_extension": _t(OPEN_STATUSES, None, SUPERVISORS, "延期审批"),
     "supervise": _t([S.TRIAGED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REPLIED], None, SUPERVISORS, "督办"),
     "reopen": _t([S.CLOSED], None, SUPERVISORS | {Role.SYSTEM}, "重启"),

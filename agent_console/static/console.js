@@ -21,6 +21,17 @@
     return (doc.body.textContent || "").trim();
   }
   window.hotlineToast = toast;
+  // A short tone for urgent news (no audio file; browsers may stay silent until the page was clicked once).
+  window.hotlineTone = function () {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 880; gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.4);
+    } catch (e) { /* audio unavailable: the toast and badge still show */ }
+  };
   document.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.headers["X-CSRF-Token"] = csrf();
   });
@@ -30,6 +41,11 @@
   });
   document.addEventListener("htmx:sendError", function () { toast("网络连接失败，请稍后重试", "error"); });
   document.addEventListener("hotline-notice", function (evt) { toast(evt.detail.value || evt.detail, "info"); });
+  // Buttons with data-confirm ask first (plain forms; htmx buttons use hx-confirm).
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) evt.preventDefault();
+  });
   document.addEventListener("keydown", function (evt) {
     var tag = (evt.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || evt.ctrlKey || evt.metaKey || evt.altKey) return;
@@ -99,6 +115,7 @@
       var t = JSON.parse(evt.data);
       count += 1;
       textToast("新工单 " + t.number + "：" + t.title + (t.urgency === "urgent" ? "（紧急）" : ""));
+      if (t.urgency === "urgent" && window.hotlineTone) window.hotlineTone();
       banner.hidden = false;
       banner.querySelector(".live-count").textContent = String(count);
       document.title = "(" + count + ") " + document.title.replace(/^\(\d+\) /, "");

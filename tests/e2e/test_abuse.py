@@ -47,8 +47,10 @@ def test_flag_from_ticket_then_supervisor_confirms_and_lifts(live_server, page, 
     assert "生效中" in row.inner_text()
     shot(page, "abuse-blacklist")
     row.locator("form[action$='/lift'] input[name=reason]").fill("领导批示提前解除")
+    page.once("dialog", lambda dialog: dialog.accept())  # lifting a block asks first
     row.locator("form[action$='/lift'] button").click()
     page.locator("#blacklist", has_text="暂无记录").wait_for()   # back on the 生效中 filter: nothing left
+    assert "已提前解除黑名单" in page.inner_text("#abuse-done")  # and says what was done
     page.goto(f"{live_server}/console/abuse?status=lifted&caller=13900139000")
     assert "已解除" in page.locator("#blacklist tr", has_text="13900139000").inner_text()
     audit = page.locator("#audit").inner_text()

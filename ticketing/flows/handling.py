@@ -32,12 +32,16 @@ def accept(ctx: AppContext, *, number: str, actor: Actor) -> None:
 
 
 def contact(ctx: AppContext, *, number: str, actor: Actor, note: str | None) -> None:
-    """Record the department's first contact with the citizen (the first-contact deadline stops)."""
+    """Record the department's first contact with the citizen (the first-contact deadline stops). Only a unit
+    that has signed for its part (签收) records it."""
     limit_text(note, limit=ctx.settings.max_note_chars, field="note")
 
     def work(session: Session) -> None:
         ticket = load_record(session, number, actor)
-        own_assignment(ticket, actor, lead_only=False)
+        mine = own_assignment(ticket, actor, lead_only=False)
+        if mine.status == AssignmentStatus.DISPATCHED.value:
+            raise InvalidTransition("sign for the case (签收) before recording first contact", action="contact",
+                                    status=ticket.status)
         changes = assign(ticket, first_contact_at=ticket.first_contact_at or utcnow())
         transition(session, ticket, actor, "contact", note=note, changes=changes)
 

@@ -30,8 +30,11 @@ TITLE_FROM_CONTENT = 30
 
 
 def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref: str | None = None,
-                  recording_url: str | None = None, transcript: str | None = None) -> str:
-    """Register a case; the registering agent is its first receiver and owner (首接负责). Returns the number."""
+                  recording_url: str | None = None, transcript: str | None = None,
+                  informed_once: str | None = None) -> str:
+    """Register a case; the registering agent is its first receiver and owner (首接负责). Returns the number.
+    `informed_once`: the materials the caller was told, all at once, they must bring (一次告知), kept in
+    the registration event."""
     from ticketing.textsearch import segment
 
     settings = ctx.settings
@@ -39,6 +42,9 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
     title = data.title or _title_from(data.content)
     limit_text(title, limit=settings.max_title_chars, field="title")
     phone = phones.normalize(data.caller_phone)
+    informed_once = (informed_once or "").strip() or None
+    if informed_once is not None:
+        limit_text(informed_once, limit=settings.max_note_chars, field="informed_once")
     now = utcnow()
     accepted_at = data.accepted_at or now
     if accepted_at > now + timedelta(minutes=5):
@@ -68,7 +74,10 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
         repeats = service.find_repeats(session, ticket=ticket, since=since)
         if repeats:  # suggested merges (并单) for the agent; nothing is merged automatically
             ticket.suggestions = {"repeats": [{"number": t.number, "reason": why} for t, why in repeats]}
-        transition(session, ticket, actor, "create", changes={"channel": [None, data.channel.value]})
+        changes = {"channel": [None, data.channel.value]}
+        if informed_once is not None:
+            changes["informed_once"] = [None, informed_once]
+        transition(session, ticket, actor, "create", changes=changes)
         return number
 
     return run(ctx, work)

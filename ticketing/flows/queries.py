@@ -141,3 +141,17 @@ def ticket_rows(ctx: AppContext, *, limit: int, statuses: list[str] | None = Non
              "created_at": t.created_at.astimezone(ctx.settings.tz).isoformat()}
             for t in rows
         ]
+
+
+def repeat_candidates(ctx: AppContext, *, caller_phone: str | None, address: str | None,
+                      category_id: int | None, actor: Actor) -> list[RepeatOut]:
+    """Repeat candidates for a case not yet registered (the 受理 form): the same rule as `repeats` (same
+    caller, or same address and category, within the repeat window), open cases first."""
+    actor.require(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+    draft = Ticket(caller_phone=phones.normalize(caller_phone), address=(address or "").strip() or None,
+                   category_id=category_id)
+    with ctx.reader() as session:
+        since = utcnow() - timedelta(days=ctx.settings.repeat_window_days)
+        found = [RepeatOut(number=t.number, status=t.status, title=t.title, created_at=t.created_at, reason=reason)
+                 for t, reason in service.find_repeats(session, ticket=draft, since=since)]
+    return sorted(found, key=lambda r: r.status.value in ("closed", "merged"))
