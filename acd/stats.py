@@ -1,0 +1,107 @@
+"""Queue figures: offered / answered / abandoned, service level, 接通率, ASA, AHT, longest wait, agents by
+state; and the daily row stored for reports (idempotent: recomputed from the queue calls each sweep).
+
+Definitions (common contact-centre practice): service level = answered within T s ÷ offered, abandons
+included; 接通率 (answer_rate) = answered ÷ offered; ASA = queue wait of answered calls ÷ answered; AHT =
+(talk + wrap-up) ÷ handled calls (ended ones)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+from acd import service
+from acd.models import DailyStats, QueueCall
+from hotline.context import AppContext
+from hotline.database import utcnow
+from hotline.settings import Settings
+
+ALL_STATES = ("available", "ringing", "on_call", "wrap_up", "on_break", "logged_out")
+
+
+def day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=settings.tz)
+    return start, start + timedelta(days=1)
+
+
+def figures(calls: list[QueueCall], *, threshold: float) -> dict:
+    offered = len(calls)
+    answered = [c for c in calls if c.answered_at is not None]
+    waits = [(c.answered_at - c.queued_at).total_seconds() for c in answered]
+    handled = [c for c in answered if c.ended_at is not None]
+    handles = [(c.ended_at - c.answered_at).total_seconds() + (c.wrap_seconds or 0.0) for c in handled]
+    within = sum(1 for w in waits if w <= threshold)
+    return {
+        "offered": offered,
+        "answered": len(answered),
+        "abandoned": sum(1 for c in calls if c.status == "abandoned"),
+        "left_message": sum(1 for c in calls if c.status == "message"),
+        "answered_within": within,
+        "service_level": round(within / offered, 4) if offered else None,
+        "answer_rate": round(len(answered) / offered, 4) if offered else None,
+        "asa_seconds": round(sum(waits) / len(waits), 1) if waits else None,
+        "aht_seconds": round(sum(handles) / len(handles), 1) if handles else None,
+    }
+
+
+def stats(ctx: AppContext, *, now: datetime | None = None) -> dict:
+    """Today's figures (local day) and the queue right now."""
+    now = now or utcnow()
+    settings = ctx.settings
+    day = now.astimezone(settings.tz).date()
+    start, end = day_bounds(day, settings)
+    with ctx.reader() as session:
+        calls = service.calls_between(session, start=start, end=end)
+        waiting = service.active_calls(session)
+        states = Counter(a.state for a in service.agents(session))
+    longest = max(((now - c.queued_at).total_seconds() for c in waiting), default=0.0)
+    return {
+        "day": day.isoformat(),
+        **figures(calls, threshold=settings.acd_service_level_seconds),
+        "service_level_seconds": settings.acd_service_level_seconds,
+        "waiting": len(waiting),
+        "longest_wait_seconds": round(longest, 1),
+        "agents_by_state": {state: states.get(state, 0) for state in ALL_STATES},
+        "as_of": now.isoformat(),
+    }
+
+
+def store_daily(ctx: AppContext, *, day: date) -> dict:
+    """Write (or rewrite) the day's row from its queue calls: running it twice changes nothing."""
+    settings = ctx.settings
+    start, end = day_bounds(day, settings)
+    with ctx.sessions() as session:
+        result = figures(service.calls_between(session, start=start, end=end),
+                         threshold=settings.acd_service_level_seconds)
+        row = service.daily_row(session, day=day) or DailyStats(day=day)
+        for name in ("offered", "answered", "abandoned", "left_message", "answered_within", "asa_seconds",
+                     "aht_seconds"):
+            setattr(row, name, result[name])
+        row.computed_at = utcnow()
+        session.add(row)
+        session.commit()
+    return {"day": day.isoformat(), **result}
+
+
+def daily(ctx: AppContext, *, start: date, end: date) -> list[dict]:
+    with ctx.reader() as session:
+        rows = service.daily_rows(session, start=start, end=end)
+        return [{"day": r.day.isoformat(), "offered": r.offered, "answered": r.answered, "abandoned": r.abandoned,
+                 "left_message": r.left_message, "answered_within": r.answered_within,
+                 "service_level": round(r.answered_within / r.offered, 4) if r.offered else None,
+                 "answer_rate": round(r.answered / r.offered, 4) if r.offered else None,
+                 "asa_seconds": r.asa_seconds, "aht_seconds": r.aht_seconds} for r in rows]
+
+
+def pause_seconds(ctx: AppContext, *, user_id: int, start: datetime, end: datetime) -> dict[str, float]:
+    """Seconds the agent spent in each state in [start, end), from the state log (pause-time reports)."""
+    with ctx.reader() as session:
+        log = service.state_log(session, user_id=user_id, start=start, end=end)
+    totals: Counter = Counter()
+    for row, following in zip(log, [*log[1:], None], strict=True):
+        begins = max(row.at, start)
+        ends = min(following.at if following else end, end)
+        if ends > begins:
+            key = f"on_break:{row.reason}" if row.state == "on_break" and row.reason else row.state
+            totals[key] += (ends - begins).total_seconds()
+    return dict(totals)
