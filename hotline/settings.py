@@ -191,7 +191,7 @@ class Settings(BaseSettings):
     acd_wrap_up_seconds: float = Field(30.0, ge=0, description="ACD: after-call work (wrap-up) before an agent is available again.")
     acd_max_wait_seconds: float = Field(180.0, gt=0, description="ACD: a caller queued this long is offered to leave a message.")
     acd_skill_relax_seconds: float = Field(60.0, ge=0, description="ACD: after this wait a caller may go to an agent without the wanted skills (urgent callers at once).")
-    acd_handle_seconds: float = Field(240.0, gt=0, description="ACD: handle time assumed for expected-wait announcements until today has answered calls.")
+    acd_handle_seconds: float = Field(240.0, gt=0, description="ACD: handle time (talk + wrap-up) assumed per call in expected-wait announcements.")
     acd_no_answer_reason: str = Field("未接听", min_length=1, description="ACD: break reason set on an agent whose phone was not answered.")
     acd_service_level_seconds: float = Field(15.0, gt=0, description="ACD: service level counts calls answered within this many seconds (GB/T 33358: 15).")
     acd_sweep_seconds: float = Field(5.0, gt=0, description="ACD: how often beat ends wrap-ups, times out rings and stores the daily figures.")

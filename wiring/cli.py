@@ -107,6 +107,9 @@ def _register() -> None:
     from asr.cli import asr
 
     main.add_command(asr)
+    from acd.cli import agent_phone
+
+    main.add_command(agent_phone)
 
 
 _register()
