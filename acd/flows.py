@@ -99,7 +99,7 @@ def _apply(ctx: AppContext, make_event, *, now: datetime | None = None, before=N
             new, actions = engine.step(state, event, config(ctx.settings))
         except engine.TransitionRefused as exc:
             raise InvalidTransition(f"agent is {exc.current}; cannot change to {exc.wanted}",
-                                    status=exc.current, wanted=exc.wanted) from None
+                                    agent_state=exc.current, wanted=exc.wanted) from None
         _store(session, new, actions, agent_rows, call_rows, now)
         if isinstance(event, engine.CallEnded):
             _close_talk(session, event.agent_id, agent_rows, new, now)

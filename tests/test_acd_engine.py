@@ -10,9 +10,27 @@ import sys
 import pytest
 
 from acd.engine import (
-    Agent, AgentChanged, AgentSet, Announce, Answered, Bridge, CallEnded, Caller, CallerLeft, CallerQueued,
-    Config, Left, OfferMessage, Ring, State, StopRinging, Tick, TransitionRefused, announcements,
-    expected_wait, position, step,
+    Agent,
+    AgentChanged,
+    AgentSet,
+    Announce,
+    Answered,
+    Bridge,
+    CallEnded,
+    CallerLeft,
+    CallerQueued,
+    Config,
+    Left,
+    OfferMessage,
+    Ring,
+    State,
+    StopRinging,
+    Tick,
+    TransitionRefused,
+    announcements,
+    expected_wait,
+    position,
+    step,
 )
 
 CFG = Config(ring_seconds=15, wrap_up_seconds=30, max_wait_seconds=120, skill_relax_seconds=60, handle_seconds=200)
@@ -100,11 +118,11 @@ def test_caller_hangs_up_during_ring_agent_back_to_available_no_zombie():
 def test_answer_bridges_and_call_end_wraps_up_then_available_by_time():
     state, _ = run(agents((1, 0.0, ())), CallerQueued(10, 1), Answered(14, 1, 1))
     assert state.agents[1].state == "on_call" and state.callers == ()
-    state, actions = run(state, CallEnded(100, 1))
+    state, _ = run(state, CallEnded(100, 1))
     assert state.agents[1].state == "wrap_up" and state.agents[1].wrap_until == 130
-    state, actions = run(state, Tick(129.9))
+    state, _ = run(state, Tick(129.9))
     assert state.agents[1].state == "wrap_up"
-    state, actions = run(state, Tick(500))  # a late sweep: idle since the wrap-up ended, not since the sweep
+    state, _ = run(state, Tick(500))  # a late sweep: idle since the wrap-up ended, not since the sweep
     assert state.agents[1].state == "available" and state.agents[1].idle_since == 130
 
 

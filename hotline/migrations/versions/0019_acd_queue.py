@@ -12,7 +12,6 @@ from alembic import op
 
 import hotline.database
 
-
 revision = '0019'
 down_revision = '0011'
 branch_labels = None
