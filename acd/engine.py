@@ -265,18 +265,18 @@ def step(state: State, event, config: Config) -> tuple[State, list]:
             unring(agent, state="on_break", reason=config.no_answer_reason)
         elif agent.state == "wrap_up" and agent.wrap_until is not None and at >= agent.wrap_until:
             set_agent(agent, state="available", idle_since=agent.wrap_until, wrap_until=None)
-    for caller in ordered(tuple(callers.values())):
+    for caller in list(callers.values()):  # arrival order
         if not caller.offered_message and caller.agent_id is None and at - caller.queued_at >= config.max_wait_seconds:
             callers[caller.id] = replace(caller, offered_message=True)
             actions.append(OfferMessage(caller.id))
 
     # dispatch: each waiting caller in queue order takes the longest-idle eligible agent
-    for caller in ordered(tuple(callers.values())):
-        if caller.agent_id is not None:
-            continue
-        free = [a for a in agents.values() if a.state == "available"]
+    free = [a for a in agents.values() if a.state == "available"]
+    for caller in ordered(tuple(callers.values())) if free else ():
         if not free:
             break
+        if caller.agent_id is not None:
+            continue
         wanted = caller.skills | ({"urgent"} if caller.urgent else set())
         skilled = [a for a in free if wanted <= a.skills]
         if not skilled and (caller.urgent or at - caller.queued_at >= config.skill_relax_seconds):
@@ -284,6 +284,7 @@ def step(state: State, event, config: Config) -> tuple[State, list]:
         if not skilled:
             continue
         agent = min(skilled, key=lambda a: (a.idle_since, a.id))
+        free.remove(agent)
         set_agent(agent, state="ringing", call_id=caller.id, ring_started=at)
         callers[caller.id] = replace(caller, agent_id=agent.id)
         actions.append(Ring(caller.id, agent.id))

@@ -71,6 +71,7 @@ def store_daily(ctx: AppContext, *, day: date) -> dict:
     settings = ctx.settings
     start, end = day_bounds(day, settings)
     with ctx.sessions() as session:
+        service.lock_routing(session)  # two sweeps at once must not both insert the day's row
         result = figures(service.calls_between(session, start=start, end=end),
                          threshold=settings.acd_service_level_seconds)
         row = service.daily_row(session, day=day) or DailyStats(day=day)

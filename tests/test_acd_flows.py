@@ -130,6 +130,9 @@ def test_max_wait_offer_message_and_the_daily_row_is_idempotent(context, two_age
     first = flows.queue_caller(context, caller="13900139000", urgent=True, now=at(0))
     assert first["actions"] == [{"action": "announce", "call_id": first["queue_call_id"], "position": 1,
                                  "expected_wait": None}]
+    second = flows.queue_caller(context, caller="13700137000", now=at(5))["queue_call_id"]
+    assert [(a["call_id"], a["position"]) for a in flows.announcements(context)] == [(first["queue_call_id"], 1),
+                                                                                    (second, 2)]
     actions = flows.tick(context, now=at(context.settings.acd_max_wait_seconds))
     assert {"action": "offer_message", "call_id": first["queue_call_id"]} in actions
     assert stats.stats(context, now=at(200))["longest_wait_seconds"] == 200
@@ -138,6 +141,6 @@ def test_max_wait_offer_message_and_the_daily_row_is_idempotent(context, two_age
     sweep.sweep(context, now=at(301))
     rows = stats.daily(context, start=T0.date() - timedelta(days=1), end=T0.date())
     assert [r["day"] for r in rows] == ["2026-12-03", "2026-12-04"]
-    assert rows[1]["offered"] == 1 and rows[1]["left_message"] == 1 and rows[1]["answered"] == 0
+    assert rows[1]["offered"] == 2 and rows[1]["left_message"] == 1 and rows[1]["answered"] == 0
     with context.sessions() as s:
         assert s.query(MissedCallback).count() == 0  # a message is not a missed call
