@@ -15,8 +15,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from acd.engine import (  # noqa: E402
-    Agent, AgentSet, Answered, CallEnded, CallerLeft, CallerQueued, Config, State, Tick, TransitionRefused, step,
+from acd.engine import (
+    Agent,
+    AgentSet,
+    Answered,
+    CallEnded,
+    CallerLeft,
+    CallerQueued,
+    Config,
+    State,
+    Tick,
+    TransitionRefused,
+    step,
 )
 
 
@@ -39,7 +49,8 @@ def main() -> None:
             next_call += 1
         elif kind < 0.55:
             ringing = [a for a in state.agents.values() if a.state == "ringing"]
-            event = Answered(now, *(lambda a: (a.call_id, a.id))(rnd.choice(ringing))) if ringing else Tick(now)
+            pick = rnd.choice(ringing) if ringing else None
+            event = Answered(now, pick.call_id, pick.id) if pick else Tick(now)
         elif kind < 0.75:
             talking = [a for a in state.agents.values() if a.state == "on_call"]
             event = CallEnded(now, rnd.choice(talking).id) if talking else Tick(now)
