@@ -9,7 +9,7 @@ from timestamps, so a missed tick only delays them."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -55,14 +55,36 @@ def _load(session) -> tuple[engine.State, dict[int, AgentStatus], dict[int, Queu
     return engine.State(agents, callers), agent_rows, call_rows
 
 
-def _store(session, new: engine.State, actions: list, agent_rows: dict, call_rows: dict, now: datetime) -> None:
+def _changed_at(row: AgentStatus, agent: engine.Agent, now: datetime, ring_seconds: float) -> datetime:
+    """When a change really happened: a timer applied by a late sweep dates from its deadline, not the sweep
+    (otherwise pause-time reports and idle order are wrong)."""
+    if row.state == "wrap_up" and agent.state == "available" and row.wrap_until and row.wrap_until < now:
+        return row.wrap_until
+    if row.state == "ringing" and agent.state == "on_break" and row.ring_started_at:
+        return min(now, row.ring_started_at + timedelta(seconds=ring_seconds))
+    return now
+
+
+def _close_wrap(session, agent_id: int, ended: datetime) -> None:
+    """The agent left wrap-up (by its timer or by hand): the call's after-call work is what really passed."""
+    row = session.scalar(select(QueueCall).where(QueueCall.agent_user_id == agent_id, QueueCall.ended_at.is_not(None))
+                         .order_by(QueueCall.id.desc()).limit(1))
+    if row is not None:
+        row.wrap_seconds = max(0.0, (ended - row.ended_at).total_seconds())
+
+
+def _store(session, new: engine.State, actions: list, agent_rows: dict, call_rows: dict, now: datetime,
+           ring_seconds: float) -> None:
     for uid, agent in new.agents.items():
         row = agent_rows.get(uid)
         if row is None:
             continue  # only agents with a phone (a row) are routed
         if (row.state, row.reason) != (agent.state, agent.reason):
-            row.state_since = now
-            session.add(AgentStateLog(user_id=uid, state=agent.state, reason=agent.reason, at=now))
+            since = _changed_at(row, agent, now, ring_seconds)
+            if row.state == "wrap_up":
+                _close_wrap(session, uid, since)
+            row.state_since = since
+            session.add(AgentStateLog(user_id=uid, state=agent.state, reason=agent.reason, at=since))
         row.state, row.reason, row.call_id = agent.state, agent.reason, agent.call_id
         row.idle_since, row.ring_started_at, row.wrap_until = (_dt(agent.idle_since), _dt(agent.ring_started),
                                                                _dt(agent.wrap_until))
@@ -100,7 +122,7 @@ def _apply(ctx: AppContext, make_event, *, now: datetime | None = None, before=N
         except engine.TransitionRefused as exc:
             raise InvalidTransition(f"agent is {exc.current}; cannot change to {exc.wanted}",
                                     agent_state=exc.current, wanted=exc.wanted) from None
-        _store(session, new, actions, agent_rows, call_rows, now)
+        _store(session, new, actions, agent_rows, call_rows, now, ctx.settings.acd_ring_seconds)
         if isinstance(event, engine.CallEnded):
             _close_talk(session, event.agent_id, agent_rows, new, now)
         session.commit()

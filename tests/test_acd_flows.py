@@ -144,3 +144,56 @@ def test_max_wait_offer_message_and_the_daily_row_is_idempotent(context, two_age
     assert rows[1]["offered"] == 2 and rows[1]["left_message"] == 1 and rows[1]["answered"] == 0
     with context.sessions() as s:
         assert s.query(MissedCallback).count() == 0  # a message is not a missed call
+
+
+def test_a_late_sweep_dates_timers_from_their_deadline_not_the_sweep(context, two_agents):
+    """Wrong pause times (a known contact-centre bug): a ring timeout or a wrap-up end applied late by the sweep
+    is logged at its deadline, and an early end of wrap-up by hand shortens the call's handle time."""
+    a, b = two_agents
+    flows.set_state(context, user_id=a, state="available", now=at(0))
+    call = flows.queue_caller(context, caller="13800138000", now=at(10))["queue_call_id"]
+    sweep.sweep(context, now=at(100))  # ring should have ended at 25
+    assert stats.pause_seconds(context, user_id=a, start=at(0), end=at(200)) == {
+        "available": 10, "ringing": 15, "on_break:未接听": 175}
+    flows.set_state(context, user_id=b, state="available", now=at(200))
+    assert flows.agent_state(context, user_id=b)["call_id"] == call
+    flows.answered(context, queue_call_id=call, agent_user_id=b, now=at(205))
+    flows.call_ended(context, agent_user_id=b, now=at(265))
+    flows.set_state(context, user_id=b, state="available", now=at(275))  # ready after 10 s of the 30
+    with context.sessions() as s:
+        assert s.get(QueueCall, call).wrap_seconds == 10
+    assert stats.stats(context, now=at(300))["aht_seconds"] == 60 + 10
+
+
+def test_a_late_answer_after_the_caller_hung_up_is_not_counted_answered(context, two_agents):
+    """Stale members shown as answered / a zombie call to the agent: the caller is gone, the answer is refused."""
+    a, _ = two_agents
+    flows.set_state(context, user_id=a, state="available", now=at(0))
+    call = flows.queue_caller(context, caller="13800138000", now=at(1))["queue_call_id"]
+    flows.caller_left(context, queue_call_id=call, now=at(3))
+    actions = flows.answered(context, queue_call_id=call, agent_user_id=a, now=at(4))
+    assert actions == [{"action": "stop_ringing", "call_id": call, "agent_id": a}]
+    with context.sessions() as s:
+        row = s.get(QueueCall, call)
+        assert row.status == "abandoned" and row.answered_at is None
+    assert flows.agent_state(context, user_id=a)["state"] == "available"
+    assert stats.stats(context, now=at(5))["answered"] == 0
+
+
+def test_callers_queued_at_once_ring_one_agent_each(context, users):
+    """Routing runs under one lock: concurrent arrivals never ring one agent twice nor lose a caller."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = []
+    for n in range(3):
+        user, _ = users("agent")
+        phones.set_phone(context, username=user.username, extension=f"81{n}", password="pass-word-1")
+        flows.set_state(context, user_id=user.id, state="available")
+        ids.append(user.id)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda n: flows.queue_caller(context, caller=f"1380013800{n}"), range(8)))
+    rung = [a["agent_id"] for r in results for a in r["actions"] if a["action"] == "ring"]
+    assert sorted(rung) == sorted(ids)
+    with context.sessions() as s:
+        statuses = sorted(c.status for c in s.query(QueueCall))
+    assert statuses == ["ringing"] * 3 + ["waiting"] * 5
