@@ -51,7 +51,17 @@ def set_state(request: Request, actor: CheckedActor, state: Text = "", reason: T
     actor.require(*STAFF)
     flows.set_state(request.app.state.context, user_id=actor.id, state=required_text(state, field="state"),
                     reason=reason)
+    if request.headers.get("HX-Request"):  # the switcher in the header
+        return my_state(request, actor)
     return RedirectResponse("/console/acd", status_code=303)
+
+
+@router.get("/me", response_class=HTMLResponse)
+def my_state(request: Request, actor: ConsoleActor) -> Response:
+    """The header's state switcher (loaded and refreshed by htmx; empty without an agent phone)."""
+    actor.require(*STAFF)
+    return templates.TemplateResponse(request, "_acd_me.html",
+                                      {"me": _my_state(request.app.state.context, actor.id)} | LABELS)
 
 
 @router.post("/callbacks/{callback_id}")

@@ -73,3 +73,19 @@ def test_wallboard_shows_the_figures_and_refreshes_from_a_static_script(client, 
     assert script.status_code == 200 and "textContent" in script.text and "innerHTML" not in script.text
     figures = {line.split('data-figure="')[1].split('"')[0] for line in page.text.splitlines() if 'data-figure="' in line}
     assert figures - {"as_of"} <= set(data) | {f"agents_by_state.{k}" for k in data["agents_by_state"]}
+
+
+def test_header_switcher_loads_by_htmx_and_switches_state(client, users, context):
+    agent, _ = users("agent")
+    csrf = console_login(client, agent.username)
+    assert 'hx-get="/console/acd/me"' in client.get("/console/acd").text
+    assert client.get("/console/acd/me").text.strip() == ""  # no phone: nothing in the header
+    phones.set_phone(context, username=agent.username, extension="8001", password="pass-word-1")
+    fragment = client.get("/console/acd/me").text
+    assert "坐席：未签入" in fragment and "示闲" in fragment
+    switched = client.post("/console/acd/state", data={"state": "available"},
+                           headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert switched.status_code == 200 and "坐席：空闲" in switched.text and "示忙" in switched.text
+    refused = client.post("/console/acd/state", data={"state": "available"},
+                          headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert refused.status_code == 409 and "当前状态不允许此操作" in refused.text  # a toast, not a page
