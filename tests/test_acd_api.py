@@ -4,6 +4,7 @@ and `hotline agent-phone set/list`."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from click.testing import CliRunner
 
@@ -96,3 +97,20 @@ def test_cli_sets_a_phone_with_a_generated_password_and_lists_it(settings, conte
     listed = json.loads(run("agent-phone", "list", "--json").stdout)
     assert [(r["extension"], r["skills"], r["state"]) for r in listed] == [("8002", ["urgent"], "logged_out")]
     assert "8002" in run("agent-phone", "list").output
+
+
+def test_beat_runs_the_acd_sweep_task(settings, context, monkeypatch):
+    from acd import stats, tasks
+    from wiring.celery_app import TASK_MODULES, make_celery
+
+    assert "acd.tasks" in TASK_MODULES
+    conf = make_celery(settings).conf
+    assert conf.beat_schedule["sweep-acd"] == {"task": "acd.sweep", "schedule": settings.acd_sweep_seconds}
+    assert tasks.sweep.name == "acd.sweep"
+    flows.queue_caller(context, caller="13800138000")
+    monkeypatch.setattr(tasks, "worker_context", lambda: context)
+    assert tasks.sweep.run() == {"actions": 0}
+    assert tasks.sweep.run() == {"actions": 0}  # idempotent
+    today = stats.stats(context)["day"]
+    rows = stats.daily(context, start=date.fromisoformat(today), end=date.fromisoformat(today))
+    assert [r["offered"] for r in rows] == [1]
