@@ -98,6 +98,7 @@ def _store(session, new: engine.State, actions: list, agent_rows: dict, call_row
         if isinstance(action, engine.Bridge):
             row = call_rows[action.call_id]
             row.status, row.agent_user_id, row.answered_at = "answered", action.agent_id, now
+            row.wait_seconds = max(0.0, (now - row.queued_at).total_seconds())
         elif isinstance(action, engine.Left):
             row = call_rows[action.call_id]
             row.status, row.left_at, row.agent_user_id = action.outcome, now, None
@@ -135,6 +136,7 @@ def _close_talk(session, agent_id: int, agent_rows: dict, new: engine.State, now
     if row is None:
         return
     row.ended_at = now
+    row.talk_seconds = max(0.0, (now - row.answered_at).total_seconds())
     wrap = new.agents[agent_id].wrap_until
     row.wrap_seconds = max(0.0, wrap - now.timestamp()) if wrap else 0.0
 

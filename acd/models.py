@@ -72,7 +72,10 @@ class QueueCall(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # abandoned or went to leave a message
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bridged call hung up
-    wrap_seconds: Mapped[float | None] = mapped_column(Float)
+    # figures kept on the row so queue statistics are plain SQL aggregates on every backend
+    wait_seconds: Mapped[float | None] = mapped_column(Float)  # queued → answered
+    talk_seconds: Mapped[float | None] = mapped_column(Float)  # answered → ended
+    wrap_seconds: Mapped[float | None] = mapped_column(Float)  # ended → agent out of wrap-up
 
 
 class MissedCallback(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from acd.models import AgentPhone, AgentStateLog, AgentStatus, DailyStats, MissedCallback, QueueCall
@@ -46,8 +46,34 @@ def phones(session: Session) -> list[tuple[AgentPhone, User, AgentStatus | None]
     return [tuple(row) for row in session.execute(stmt)]
 
 
-def calls_between(session: Session, *, start: datetime, end: datetime) -> list[QueueCall]:
-    return list(session.scalars(select(QueueCall).where(QueueCall.queued_at >= start, QueueCall.queued_at < end)))
+def queue_totals(session: Session, *, start: datetime, end: datetime, threshold: float) -> dict:
+    """Totals of the calls queued in [start, end), one aggregate query (index on queued_at)."""
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.execute(select(
+        func.count().label("offered"),
+        func.count(QueueCall.answered_at).label("answered"),
+        count_if(QueueCall.status == "abandoned").label("abandoned"),
+        count_if(QueueCall.status == "message").label("left_message"),
+        count_if(QueueCall.wait_seconds <= threshold).label("answered_within"),
+        func.avg(QueueCall.wait_seconds).label("asa"),
+        func.avg(QueueCall.talk_seconds + func.coalesce(QueueCall.wrap_seconds, 0.0)).label("aht"),
+    ).where(QueueCall.queued_at >= start, QueueCall.queued_at < end)).one()
+    return row._asdict()
+
+
+def oldest_waiting(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(QueueCall.queued_at))
+                          .where(QueueCall.status.in_(("waiting", "ringing"))))
+
+
+def waiting_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(QueueCall.status.in_(("waiting", "ringing")))) or 0
+
+
+def agents_by_state(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(AgentStatus.state, func.count()).group_by(AgentStatus.state)).all())
 
 
 def state_log(session: Session, *, user_id: int, start: datetime, end: datetime) -> list[AgentStateLog]:

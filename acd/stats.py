@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from acd import service
-from acd.models import DailyStats, QueueCall
+from acd.models import DailyStats
 from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.settings import Settings
@@ -24,23 +24,19 @@ def day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def figures(calls: list[QueueCall], *, threshold: float) -> dict:
-    offered = len(calls)
-    answered = [c for c in calls if c.answered_at is not None]
-    waits = [(c.answered_at - c.queued_at).total_seconds() for c in answered]
-    handled = [c for c in answered if c.ended_at is not None]
-    handles = [(c.ended_at - c.answered_at).total_seconds() + (c.wrap_seconds or 0.0) for c in handled]
-    within = sum(1 for w in waits if w <= threshold)
+def figures(totals: dict) -> dict:
+    offered, answered, within = int(totals["offered"]), int(totals["answered"]), int(totals["answered_within"])
+    asa, aht = totals["asa"], totals["aht"]
     return {
         "offered": offered,
-        "answered": len(answered),
-        "abandoned": sum(1 for c in calls if c.status == "abandoned"),
-        "left_message": sum(1 for c in calls if c.status == "message"),
+        "answered": answered,
+        "abandoned": int(totals["abandoned"]),
+        "left_message": int(totals["left_message"]),
         "answered_within": within,
         "service_level": round(within / offered, 4) if offered else None,
-        "answer_rate": round(len(answered) / offered, 4) if offered else None,
-        "asa_seconds": round(sum(waits) / len(waits), 1) if waits else None,
-        "aht_seconds": round(sum(handles) / len(handles), 1) if handles else None,
+        "answer_rate": round(answered / offered, 4) if offered else None,
+        "asa_seconds": round(float(asa), 1) if asa is not None else None,
+        "aht_seconds": round(float(aht), 1) if aht is not None else None,
     }
 
 
@@ -51,15 +47,16 @@ def stats(ctx: AppContext, *, now: datetime | None = None) -> dict:
     day = now.astimezone(settings.tz).date()
     start, end = day_bounds(day, settings)
     with ctx.reader() as session:
-        calls = service.calls_between(session, start=start, end=end)
-        waiting = service.active_calls(session)
-        states = Counter(a.state for a in service.agents(session))
-    longest = max(((now - c.queued_at).total_seconds() for c in waiting), default=0.0)
+        totals = service.queue_totals(session, start=start, end=end, threshold=settings.acd_service_level_seconds)
+        oldest = service.oldest_waiting(session)
+        waiting = service.waiting_count(session)
+        states = service.agents_by_state(session)
+    longest = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
     return {
         "day": day.isoformat(),
-        **figures(calls, threshold=settings.acd_service_level_seconds),
+        **figures(totals),
         "service_level_seconds": settings.acd_service_level_seconds,
-        "waiting": len(waiting),
+        "waiting": waiting,
         "longest_wait_seconds": round(longest, 1),
         "agents_by_state": {state: states.get(state, 0) for state in ALL_STATES},
         "as_of": now.isoformat(),
@@ -72,8 +69,8 @@ def store_daily(ctx: AppContext, *, day: date) -> dict:
     start, end = day_bounds(day, settings)
     with ctx.sessions() as session:
         service.lock_routing(session)  # two sweeps at once must not both insert the day's row
-        result = figures(service.calls_between(session, start=start, end=end),
-                         threshold=settings.acd_service_level_seconds)
+        result = figures(service.queue_totals(session, start=start, end=end,
+                                              threshold=settings.acd_service_level_seconds))
         row = service.daily_row(session, day=day) or DailyStats(day=day)
         for name in ("offered", "answered", "abandoned", "left_message", "answered_within", "asa_seconds",
                      "aht_seconds"):

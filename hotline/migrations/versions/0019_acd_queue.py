@@ -85,6 +85,8 @@ def upgrade() -> None:
     sa.Column('answered_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('left_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('wait_seconds', sa.Float(), nullable=True),
+    sa.Column('talk_seconds', sa.Float(), nullable=True),
     sa.Column('wrap_seconds', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['agent_user_id'], ['users.id'], name=op.f('fk_acd_queue_calls_agent_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_acd_queue_calls'))
