@@ -13,6 +13,7 @@ from hotline.deps import Ctx, ReadSession
 from hotline.errors import ValidationFailed
 from ticketing.enums import Role
 from ticketing.org.auth import CurrentActor
+from ticketing.phones import mask
 
 router = APIRouter(prefix="/api/v1/acd", tags=["acd"])
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -52,15 +53,23 @@ def agents(actor: CurrentActor, session: ReadSession) -> list[dict]:
 
 
 @router.get("/callbacks", response_model=list[CallbackOut])
-def callbacks(actor: CurrentActor, session: ReadSession, status: str | None = None, limit: int = 100) -> list:
+def callbacks(actor: CurrentActor, session: ReadSession, context: Ctx, status: str | None = None,
+              limit: int = 100) -> list:
     actor.require(*STAFF)
     if status is not None and status not in CALLBACK_STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(CALLBACK_STATUSES)}", field="status")
-    return service.callbacks(session, status=status, limit=max(1, min(limit, 500)))
+    rows = [CallbackOut.model_validate(r) for r in service.callbacks(session, status=status,
+                                                                      limit=max(1, min(limit, 500)))]
+    if actor.role.value not in context.settings.roles_seeing_caller:
+        rows = [r.model_copy(update={"caller": mask(r.caller)}) for r in rows]
+    return rows
 
 
 @router.post("/callbacks/{callback_id}", response_model=CallbackOut)
 def mark_callback(callback_id: int, body: CallbackIn, actor: CurrentActor, context: Ctx):
     actor.require(*STAFF)
-    return flows.mark_callback(context, callback_id=callback_id, user_id=actor.id, outcome=body.outcome,
-                               note=body.note)
+    row = CallbackOut.model_validate(flows.mark_callback(context, callback_id=callback_id, user_id=actor.id,
+                                                         outcome=body.outcome, note=body.note))
+    if actor.role.value not in context.settings.roles_seeing_caller:
+        row = row.model_copy(update={"caller": mask(row.caller)})
+    return row

@@ -9,7 +9,7 @@ from datetime import date
 from click.testing import CliRunner
 
 from acd import flows, phones
-from acd.models import AgentPhone
+from acd.models import AgentPhone, MissedCallback
 from hotline.settings import get_settings
 from wiring.cli import main
 
@@ -114,3 +114,23 @@ def test_beat_runs_the_acd_sweep_task(settings, context, monkeypatch):
     today = stats.stats(context)["day"]
     rows = stats.daily(context, start=date.fromisoformat(today), end=date.fromisoformat(today))
     assert [r["offered"] for r in rows] == [1]
+
+
+def test_callback_numbers_are_masked_for_roles_that_may_not_see_callers(client, users, context):
+    from tests.test_console_admin import console_login
+
+    agent, headers = users("agent")
+    _, boss = users("supervisor")
+    context.settings.roles_seeing_caller = ["supervisor", "admin"]
+    call = flows.queue_caller(context, caller="13800138000")["queue_call_id"]
+    flows.caller_left(context, queue_call_id=call)
+    seen = client.get(f"{BASE}/callbacks", headers=headers).json()[0]
+    assert seen["caller"] != "13800138000" and seen["caller"].startswith("138")
+    assert client.get(f"{BASE}/callbacks", headers=boss).json()[0]["caller"] == "13800138000"
+    marked = client.post(f"{BASE}/callbacks/{seen['id']}", json={"outcome": "busy"}, headers=headers).json()
+    assert marked["caller"] == seen["caller"]
+    console_login(client, agent.username)
+    page = client.get("/console/acd").text
+    assert seen["caller"] in page and "13800138000" not in page
+    with context.sessions() as s:  # masking never reaches the database
+        assert s.query(MissedCallback).one().caller == "13800138000"
