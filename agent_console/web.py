@@ -30,6 +30,8 @@ ROUTERS += ["agent_console.views_kb", "agent_console.views_admin", "agent_consol
             "agent_console.views_admin_catalogue", "agent_console.views_admin_deadlines"]
 ROUTERS += ["agent_console.views_workbench", "agent_console.views_supervision", "agent_console.views_dashboard"]
 ROUTERS += ["agent_console.views_abuse", "agent_console.glossary", "agent_console.messages"]
+ROUTERS += ["agent_console.views_abuse"]
+ROUTERS += ["agent_console.views_acd"]
 ROUTERS += ["agent_console.views_visits", "agent_console.views_visits_actions"]
 ROUTERS += ["agent_console.views_reports"]
 

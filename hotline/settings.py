@@ -225,6 +225,18 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How often beat expires blacklist entries and scans recent calls for abuse."
     )
 
+    # --- live agents: ACD queue (acd/) ---------------------------------------------
+    acd_sip_realm: str = Field("hotline", description="SIP digest realm of agent phones (HA1 = md5(user:realm:password)).")
+    acd_ring_seconds: float = Field(15.0, gt=0, description="ACD: an agent's phone rings this long before the next agent is tried and the first set not-ready.")
+    acd_wrap_up_seconds: float = Field(30.0, ge=0, description="ACD: after-call work (wrap-up) before an agent is available again.")
+    acd_max_wait_seconds: float = Field(180.0, gt=0, description="ACD: a caller queued this long is offered to leave a message.")
+    acd_skill_relax_seconds: float = Field(60.0, ge=0, description="ACD: after this wait a caller may go to an agent without the wanted skills (urgent callers at once).")
+    acd_handle_seconds: float = Field(240.0, gt=0, description="ACD: handle time (talk + wrap-up) assumed per call in expected-wait announcements.")
+    acd_no_answer_reason: str = Field("未接听", min_length=1, description="ACD: break reason set on an agent whose phone was not answered.")
+    acd_service_level_seconds: float = Field(15.0, gt=0, description="ACD: service level counts calls answered within this many seconds (GB/T 33358: 15).")
+    acd_sweep_seconds: float = Field(5.0, gt=0, description="ACD: how often beat ends wrap-ups, times out rings and stores the daily figures.")
+    acd_password_length: int = Field(16, ge=8, description="ACD: length of a generated agent phone password.")
+
     # --- phone calls → tickets ---------------------------------------------------
     calls_min_speech_seconds: float = Field(
         3.0, ge=0, description="A recorded call shorter than this with an empty transcript is logged, not ticketed."

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR_FREE = ["ivr", "ticketing", "callbacks", "abuse"]
+VENDOR_FREE = ["ivr", "ticketing", "callbacks", "abuse", "acd"]
 VENDORS = {"pjsua2", "vosk", "twilio"}
-PACKAGES = ["hotline", "ticketing", "telephony", "asr", "ivr", "callbacks", "abuse", "agent_console", "wiring"]
+PACKAGES = ["hotline", "ticketing", "telephony", "asr", "ivr", "callbacks", "abuse", "acd", "agent_console", "wiring"]
 MAX_LINES = 400
 
 

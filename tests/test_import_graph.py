@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"hotline"},                 # ground floor: settings, database, errors, context, deps, broker, supervisor
     {"asr", "ticketing"},        # speech recognition; tickets, org, deadlines, knowledge base, reports
-    {"ivr"},                     # the phone menu (prompts are managed by ticketing roles)
+    {"ivr", "acd"},              # the phone menu (prompts are managed by ticketing roles); the ACD core
     {"telephony"},               # calls, SIP, recordings → tickets; the phone and SMS ports
     {"callbacks", "abuse"},      # return visits (回访); abusive-caller screening
     {"reports"},                 # accountability: bulletins, ledger, disclosure, early warning (reads 回访 results)

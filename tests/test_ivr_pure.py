@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = {"sqlalchemy", "fastapi", "pydantic", "pydantic_core", "starlette", "celery", "hotline", "ticketing",
-         "telephony", "asr", "callbacks", "abuse", "agent_console", "wiring"}
+         "telephony", "asr", "callbacks", "abuse", "acd", "agent_console", "wiring"}
 
 
 def loaded_by(statement: str) -> set[str]:

@@ -27,6 +27,7 @@ ROUTERS = [
     "ticketing.reports_views",
     "ivr.views",
     "abuse.views",
+    "acd.views",
     "callbacks.views",
 ]
 ROUTERS += ["reports.views", "agent_console.views_public"]

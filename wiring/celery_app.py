@@ -15,13 +15,14 @@ from hotline import broker
 from hotline.settings import Settings, get_settings
 
 # Modules whose tasks every worker registers. Add a domain's tasks module here.
-TASK_MODULES: list[str] = ["ticketing.tasks", "telephony.tasks", "callbacks.tasks", "abuse.tasks",
-                           "reports.tasks"]
+TASK_MODULES: list[str] = ["ticketing.tasks", "telephony.tasks", "callbacks.tasks", "abuse.tasks", "reports.tasks",
+                           "acd.tasks"]
 
 SWEEP_LIGHTS_TASK = "ticketing.sweep_lights"
 SWEEP_CALLS_TASK = "telephony.sweep_calls"
 SWEEP_VISITS_TASK = "callbacks.sweep_visits"
 SWEEP_ABUSE_TASK = "abuse.sweep"
+SWEEP_ACD_TASK = "acd.sweep"
 
 broker.register()
 
@@ -83,6 +84,7 @@ def make_celery(settings: Settings) -> Celery:
             "sweep-visits": {"task": SWEEP_VISITS_TASK, "schedule": settings.visit_sweep_seconds},
             "sweep-abuse": {"task": SWEEP_ABUSE_TASK, "schedule": settings.abuse_sweep_seconds},
             "sweep-reports": {"task": "reports.sweep", "schedule": settings.report_sweep_seconds},
+            "sweep-acd": {"task": SWEEP_ACD_TASK, "schedule": settings.acd_sweep_seconds},
         },
         beat_schedule_filename=str(settings.data_dir.resolve() / "celerybeat-schedule"),
     )

@@ -111,6 +111,9 @@ def _register() -> None:
     from reports.cli import report
 
     main.add_command(report)
+    from acd.cli import agent_phone
+
+    main.add_command(agent_phone)
 
 
 _register()

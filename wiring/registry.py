@@ -1,6 +1,7 @@
 """Imports every domain's models so that `Base.metadata` (and Alembic) sees the whole schema."""
 
 from abuse import models as _abuse  # noqa: F401
+from acd import models as _acd  # noqa: F401
 from callbacks import models as _callbacks  # noqa: F401
 from hotline.database import Base
 from ivr import models as _ivr  # noqa: F401
