@@ -28,6 +28,7 @@ ROUTERS = [
     "ivr.views",
     "telephony.screening.views",
     "callbacks.views",
+    "ticketing.triage.views",
 ]
 
 

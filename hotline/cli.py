@@ -107,6 +107,9 @@ def _register() -> None:
     from asr.cli import asr
 
     main.add_command(asr)
+    from ticketing.triage.cli import triage
+
+    main.add_command(triage)
 
 
 _register()

@@ -9,5 +9,6 @@ from ticketing import models as _tickets  # noqa: F401
 from ticketing.deadlines import models as _deadlines  # noqa: F401
 from ticketing.kb import models as _kb  # noqa: F401
 from ticketing.org import models as _org  # noqa: F401
+from ticketing.triage import models as _triage  # noqa: F401
 
 metadata = Base.metadata

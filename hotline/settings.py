@@ -230,8 +230,22 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="Public https base URL of this app; Twilio status callbacks are sent to it."
     )
-    classify_rules_path: Path | None = Field(
-        None, description="JSON keyword tables of the transcript classifier; default ticketing/classify_rules.json."
+    triage_rules_path: Path | None = Field(
+        None, description="JSON emergency rules of triage; default ticketing/triage/emergency_rules.json."
+    )
+    triage_models_dir: Path | None = Field(
+        None, description="Directory of versioned triage models (newest in use); default data_dir/triage-models."
+    )
+    triage_urgent_threshold: float = Field(
+        0.5, ge=0, le=1, description="Model urgency probability that makes a call urgent when no rule fired."
+    )
+    triage_urgent_cancelled_threshold: float = Field(
+        0.85, ge=0, le=1, description="Model urgency probability that keeps a call urgent when a rule hit was "
+        "cancelled (negated, past, over).",
+    )
+    triage_auto_dispatch_threshold: float = Field(
+        0.9, ge=0, le=1.01, description="Department confidence at which a case whose matter has a single "
+        "responsible unit is dispatched automatically (above 1: never).",
     )
 
     # --- IVR (ivr/) ---------------------------------------------------------------------
