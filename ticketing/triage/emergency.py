@@ -95,16 +95,36 @@ class Verdict:
         return out
 
 
+def _catalogue_rules(data: dict) -> list[dict]:
+    """Rules from the catalogue's emergency matters (their cue words), when the rule file asks for them."""
+    if not data.get("catalogue_words"):
+        return []
+    import csv
+
+    path = Path(__file__).resolve().parent.parent / "org" / "data" / "catalogue.csv"
+    if not path.is_file():
+        return []
+    ignore = set(data.get("catalogue_words_ignore", []))
+    with path.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if (r.get("emergency") or "").strip() in SERVICES]
+    return [{"service": r["emergency"].strip(), "reason": f"紧急事项：{r['name']}", "pinyin": False,
+             "words": [w for w in (r.get("keywords") or "").split() if len(w) >= 2 and w not in ignore]}
+            for r in rows]
+
+
 def parse_rules(data: dict) -> RuleSet:
     rules = []
-    for raw in data["rules"]:
+    generic = [r for r in data["rules"] if r.get("service") is None]
+    specific = [r for r in data["rules"] if r.get("service") is not None]
+    for raw in specific + _catalogue_rules(data) + generic:
         service = raw.get("service")
         if service is not None and service not in SERVICES:
             raise ValueError(f"unknown emergency service {service!r}")
         words = tuple(w for w in raw.get("words", []) if w)
         rules.append(Rule(service=service, reason=raw["reason"], words=words,
                           patterns=tuple(re.compile(p) for p in raw.get("patterns", [])),
-                          word_syllables=tuple(tuple(syllables(w)) for w in words)))
+                          word_syllables=tuple(tuple(syllables(w)) if raw.get("pinyin", True) else ()
+                                               for w in words)))
     return RuleSet(rules=tuple(rules), negators=tuple(sorted(data["negators"], key=len, reverse=True)),
                    not_negators=tuple(data.get("not_negators", [])), past=tuple(data["past"]),
                    resolved=tuple(data["resolved"]), ongoing=tuple(data["ongoing"]),
@@ -161,7 +181,8 @@ def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[in
         for at in sorted(starts):
             if at + len(needle) <= len(sylls) and _syllable_match(sylls, needle, at):
                 found = text[at:at + len(needle)]
-                if found != word:
+                same = sum(1 for a, b in zip(found, word, strict=True) if a == b)
+                if found != word and same >= (1 if len(word) <= 2 else 2):  # a homophone keeps a character
                     hits.append(Hit(rule.service, rule.reason, found, at, at + len(needle), "pinyin"))
     for pattern in rule.patterns:
         for m in pattern.finditer(text):

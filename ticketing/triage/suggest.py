@@ -161,6 +161,8 @@ def suggest(text: str | None, *, rules: emergency.RuleSet, loaded: triage_model.
         "handoff": handoff,
         "matter": {"code": matter.code, "name": matter.name} if matter else None,
         "matter_confidence": round(matter_p * evidence, 4),
+        "matter_alternatives": [{"code": m.code, "name": m.name, "confidence": round(p * evidence, 4)}
+                                for m, p in matters[:3]],
         "department": department, "confidence": round(confidence, 4), "alternatives": alternatives,
         "why": why.get(department["code"]) if department else (reasons[-1] if reasons else ""),
         "district": district, "street": street, "title": title, "reasons": reasons,

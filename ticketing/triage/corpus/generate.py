@@ -222,6 +222,7 @@ def generate(split: int, count: int, seed: int, *, noisy_share: float = 0.35) ->
     matters = load_catalogue()
     places = load_places()
     emergency = [m for m in matters if m["emergency"]]
+    ordinary = [m for m in matters if not m["emergency"]]
     calls = []
     while len(calls) < count:
         r = rng.random()
@@ -230,7 +231,7 @@ def generate(split: int, count: int, seed: int, *, noisy_share: float = 0.35) ->
         elif r < 0.19:
             calls.append(make_call(rng, rng.choice(emergency), places, split, urgent=False, safe=True))
         else:
-            calls.append(make_call(rng, rng.choice(matters), places, split, urgent=False))
+            calls.append(make_call(rng, rng.choice(ordinary), places, split, urgent=False))
     table = homophones([c["text"] for c in calls])
     for call in calls:
         call["noised"] = False
