@@ -35,6 +35,8 @@ def fuzzy(syllable: str) -> str:
         return ""
     initial = next((i for i in _INITIALS if syllable.startswith(i)), "")
     final = syllable[len(initial):]
+    if initial in ("j", "q", "x") and final == "i":
+        return initial + "|i"  # ji/qi/xi stay apart from zi/ci/si and zhi/chi/shi
     if initial in ("j", "q", "x") and final.startswith("i") and len(final) > 1:
         final = final[1:]
     if final.endswith("ng"):
@@ -144,13 +146,13 @@ def load_rules(path: Path | None = None) -> RuleSet:
     return _load(str(path), path.stat().st_mtime)
 
 
-def _syllable_match(hay: list[str], needle: tuple[str, ...], at: int) -> bool:
-    """Fuzzy syllables equal; a word of 3+ syllables may differ in one syllable that keeps its initial
-    (电梯困人 ~ 电梯快人)."""
+def _syllable_match(hay: list[str], needle: tuple[str, ...], at: int, text: str = "", word: str = "") -> bool:
+    """Fuzzy syllables equal (or the very character: 着 has several readings); a word of 3+ syllables may
+    differ in one syllable that keeps its initial (电梯困人 ~ 电梯快人)."""
     slack = 1 if len(needle) >= 3 else 0
     for i, want in enumerate(needle):
         got = hay[at + i]
-        if got == want:
+        if got == want or (word and text[at + i] == word[i]):
             continue
         if not got or slack == 0 or got.split("|")[0] != want.split("|")[0]:
             return False
@@ -176,10 +178,14 @@ def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[in
         if not needle or not all(needle):
             continue
         starts = set(where.get(needle[0], ()))
+        at = text.find(word[0])
+        while at >= 0 and len(starts) < 200:
+            starts.add(at)
+            at = text.find(word[0], at + 1)
         if len(needle) >= 3:  # the first syllable may be the one that differs
             starts.update(at - 1 for at in where.get(needle[1], ()) if at > 0)
         for at in sorted(starts):
-            if at + len(needle) <= len(sylls) and _syllable_match(sylls, needle, at):
+            if at + len(needle) <= len(sylls) and _syllable_match(sylls, needle, at, text, word):
                 found = text[at:at + len(needle)]
                 same = sum(1 for a, b in zip(found, word, strict=True) if a == b)
                 if found != word and same >= (1 if len(word) <= 2 else 2):  # a homophone keeps a character
