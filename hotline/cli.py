@@ -93,9 +93,10 @@ def _register() -> None:
     from telephony.cli import calls
     from ticketing.cli import ticket
     from ticketing.deadlines.cli import sla
+    from ticketing.org.catalogue_cli import catalogue
     from ticketing.org.cli import user
 
-    for group in (sla, user, ticket):
+    for group in (sla, user, ticket, catalogue):
         main.add_command(group)
     from ivr.cli import ivr
 

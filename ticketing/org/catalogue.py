@@ -99,13 +99,35 @@ def delete_dispatch_rule(session: Session, *, rule_id: int) -> None:
     session.flush()
 
 
-def suggest_department(session: Session, *, category_id: int | None,
-                       district: str | None) -> tuple[Department, str] | None:
+def local_unit(session: Session, *, level: str, district: str | None,
+               street: str | None) -> Department | None:
+    """The 属地 unit for a place: the street office whose code is the street's gazetteer code (level
+    "street" with a known street), else the district government serving the district."""
+    if level == "street" and street:
+        dept = session.scalars(select(Department).where(
+            Department.code == street, Department.level == "street", Department.active.is_(True))).first()
+        if dept is not None:
+            return dept
+    if district:
+        return session.scalars(select(Department).where(
+            Department.district == district, Department.level == "district", Department.active.is_(True))
+            .order_by(Department.id)).first()
+    return None
+
+
+def _local_reason(category_name: str, dept_name: str, level: str) -> str:
+    where = "street" if level == "street" else "district"
+    return f"catalogue: category {category_name} goes to the {where} where it happens (属地): {dept_name}"
+
+
+def suggest_department(session: Session, *, category_id: int | None, district: str | None,
+                       street: str | None = None) -> tuple[Department, str] | None:
     """The lead department the catalogue names for a case, with the reason.
 
     Walks from the category up to the root; at each step a rule for the case's district beats the
-    category's any-district rule. Rules naming an inactive department are skipped. None if nothing matches
-    (or the category is unknown)."""
+    category's 属地 level (the street office or district government where it happens, `local_unit`), which
+    beats the category's any-district rule. Rules naming an inactive department are skipped. None if
+    nothing matches (or the category is unknown, or a 属地 matter has no known place)."""
     if category_id is None:
         return None
     district = _norm_district(district)
@@ -130,6 +152,10 @@ def suggest_department(session: Session, *, category_id: int | None,
         if district is not None and (category.id, district) in found:
             return found[(category.id, district)], \
                 f"catalogue: category {category.name} in district {district}{inherited}"
+        if category.local_level:
+            unit = local_unit(session, level=category.local_level, district=district, street=street)
+            if unit is not None:
+                return unit, _local_reason(category.name, unit.name, category.local_level) + inherited
         if (category.id, None) in found:
             return found[(category.id, None)], f"catalogue default for category {category.name}{inherited}"
     return None
@@ -153,15 +179,29 @@ class Snapshot:
     categories: dict[int, tuple[int | None, bool, str]]  # id -> (parent_id, active, name)
     departments: dict[int, bool]  # id -> active
     rules: dict[tuple[int, str | None], int]  # (category_id, district or None) -> department_id
+    local_levels: dict[int, str]  # category id -> "district" | "street" (属地 matters only)
+    local_units: dict[tuple[str, str], tuple[int, str]]  # ("street", code) / ("district", area) -> (id, name)
 
 
 def _load_snapshot(session: Session) -> Snapshot:
-    categories = {cid: (parent, bool(active), name) for cid, parent, active, name in session.execute(
-        select(Category.id, Category.parent_id, Category.active, Category.name))}
-    departments = {did: bool(active) for did, active in session.execute(select(Department.id, Department.active))}
+    categories, local_levels = {}, {}
+    for cid, parent, active, name, level in session.execute(
+            select(Category.id, Category.parent_id, Category.active, Category.name, Category.local_level)):
+        categories[cid] = (parent, bool(active), name)
+        if level:
+            local_levels[cid] = level
+    departments, local_units = {}, {}
+    for did, active, code, level, district, name in session.execute(
+            select(Department.id, Department.active, Department.code, Department.level, Department.district,
+                   Department.name).order_by(Department.id)):
+        departments[did] = bool(active)
+        if active and level == "street":
+            local_units[("street", code)] = (did, name)
+        elif active and level == "district" and district:
+            local_units.setdefault(("district", district), (did, name))
     rules = {(cid, district): did for cid, district, did in session.execute(
         select(DispatchRule.category_id, DispatchRule.district, DispatchRule.department_id))}
-    return Snapshot(categories, departments, rules)
+    return Snapshot(categories, departments, rules, local_levels, local_units)
 
 
 def snapshot(session: Session, *, max_age: float, fresh: bool = False) -> Snapshot:
@@ -199,7 +239,7 @@ def check_departments(session: Session, *, department_ids: Sequence[int], max_ag
 
 
 def suggest(session: Session, *, category_id: int | None, district: str | None,
-            max_age: float) -> tuple[int, str] | None:
+            max_age: float, street: str | None = None) -> tuple[int, str] | None:
     """`suggest_department` on the cached snapshot: (department id, reason) or None."""
     if category_id is None:
         return None
@@ -217,10 +257,17 @@ def suggest(session: Session, *, category_id: int | None, district: str | None,
     for cid in path:
         name = snap.categories[cid][2]
         inherited = "" if cid == asked else f" (inherited by {snap.categories[asked][2]})"
-        for area in ((district, None) if district is not None else (None,)):
-            dept = snap.rules.get((cid, area))
+        if district is not None:
+            dept = snap.rules.get((cid, district))
             if dept is not None and snap.departments.get(dept, False):
-                where = f"catalogue: category {name} in district {district}" if area is not None else \
-                    f"catalogue default for category {name}"
-                return dept, where + inherited
+                return dept, f"catalogue: category {name} in district {district}{inherited}"
+        level = snap.local_levels.get(cid)
+        if level:
+            unit = snap.local_units.get(("street", street)) if level == "street" and street else None
+            unit = unit or (snap.local_units.get(("district", district)) if district else None)
+            if unit is not None:
+                return unit[0], _local_reason(name, unit[1], level) + inherited
+        dept = snap.rules.get((cid, None))
+        if dept is not None and snap.departments.get(dept, False):
+            return dept, f"catalogue default for category {name}{inherited}"
     return None

@@ -1,4 +1,7 @@
-"""Organisation use cases: check who acts, call the services, commit. (No background work to enqueue.)"""
+"""Organisation use cases: check who acts, call the services, commit. (No background work to enqueue.)
+
+Every admin write to departments, categories and dispatch rules is recorded as a catalogue version
+(`ticketing.org.versions`): who, when, and the row before and after."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from hotline.database import utcnow
 from hotline.errors import Locked, Unauthenticated
 from hotline.settings import Settings
 from ticketing.enums import Role
-from ticketing.org import service
+from ticketing.org import service, versions
 from ticketing.org.auth import Actor, hash_password, issue_token, token_digest, verify_password
 from ticketing.org.models import ApiToken, Category, Department, DispatchRule, User
 
@@ -112,11 +115,44 @@ def reset_password(session: Session, *, actor: Actor, settings: Settings, user_i
 # --- departments, categories, catalogue (admin writes) ------------------------------------------
 
 
+def _dept_row(session: Session, dept: Department | None) -> dict | None:
+    if dept is None:
+        return None
+    parent = session.get(Department, dept.parent_id) if dept.parent_id else None
+    return {"code": dept.code, "name": dept.name, "level": dept.level, "parent": parent.code if parent else "",
+            "district": dept.district or "", "active": bool(dept.active)}
+
+
+def _category_row(session: Session, category: Category | None) -> dict | None:
+    if category is None:
+        return None
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    return {"code": category.code, "name": category.name, "parent": parent.code if parent else "",
+            "active": bool(category.active)}
+
+
+def _rule_row(session: Session, rule: DispatchRule | None) -> dict | None:
+    if rule is None:
+        return None
+    category, dept = session.get(Category, rule.category_id), session.get(Department, rule.department_id)
+    return {"category": category.code if category else rule.category_id, "district": rule.district or "",
+            "department": dept.code if dept else rule.department_id}
+
+
+def _record(session: Session, actor: Actor, entity: str, before: dict | None, after: dict | None) -> None:
+    changes = versions.Changes()
+    row = after or before or {}
+    code = row.get("code") or f"{row.get('category')}@{row.get('district') or '*'}"
+    changes.compare(entity, str(code), before, after)
+    versions.record(session, actor=actor, source="edit", changes=changes)
+
+
 def create_department(session: Session, *, actor: Actor, code: str, name: str, level: str,
                       parent_id: int | None = None, district: str | None = None) -> Department:
     actor.require(Role.ADMIN)
     dept = service.create_department(session, code=code, name=name, level=str(level), parent_id=parent_id,
                                      district=district)
+    _record(session, actor, "department", None, _dept_row(session, dept))
     session.commit()
     return dept
 
@@ -125,7 +161,9 @@ def update_department(session: Session, *, actor: Actor, department_id: int, cha
     actor.require(Role.ADMIN)
     if changes.get("level") is not None:
         changes = {**changes, "level": str(changes["level"])}
+    before = _dept_row(session, session.get(Department, department_id))
     dept = service.update_department(session, department_id=department_id, changes=changes)
+    _record(session, actor, "department", before, _dept_row(session, dept))
     session.commit()
     return dept
 
@@ -138,13 +176,16 @@ def create_category(session: Session, *, actor: Actor, code: str, name: str,
                     parent_id: int | None = None) -> Category:
     actor.require(Role.ADMIN)
     category = service.create_category(session, code=code, name=name, parent_id=parent_id)
+    _record(session, actor, "matter" if parent_id else "class", None, _category_row(session, category))
     session.commit()
     return category
 
 
 def update_category(session: Session, *, actor: Actor, category_id: int, changes: dict) -> Category:
     actor.require(Role.ADMIN)
+    before = _category_row(session, session.get(Category, category_id))
     category = service.update_category(session, category_id=category_id, changes=changes)
+    _record(session, actor, "matter" if category.parent_id else "class", before, _category_row(session, category))
     session.commit()
     return category
 
@@ -154,18 +195,23 @@ def create_dispatch_rule(session: Session, *, actor: Actor, category_id: int, di
     actor.require(Role.ADMIN)
     rule = service.create_dispatch_rule(session, category_id=category_id, district=district,
                                         department_id=department_id)
+    _record(session, actor, "rule", None, _rule_row(session, rule))
     session.commit()
     return rule
 
 
 def update_dispatch_rule(session: Session, *, actor: Actor, rule_id: int, changes: dict) -> DispatchRule:
     actor.require(Role.ADMIN)
+    before = _rule_row(session, session.get(DispatchRule, rule_id))
     rule = service.update_dispatch_rule(session, rule_id=rule_id, changes=changes)
+    _record(session, actor, "rule", before, _rule_row(session, rule))
     session.commit()
     return rule
 
 
 def delete_dispatch_rule(session: Session, *, actor: Actor, rule_id: int) -> None:
     actor.require(Role.ADMIN)
+    before = _rule_row(session, session.get(DispatchRule, rule_id))
     service.delete_dispatch_rule(session, rule_id=rule_id)
+    _record(session, actor, "rule", before, None)
     session.commit()

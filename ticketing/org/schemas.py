@@ -162,6 +162,9 @@ class CategoryOut(BaseModel):
     name: str
     parent_id: int | None
     active: bool
+    local_level: str | None = Field(None, description="属地: 'district' or 'street' where the matter goes to "
+                                                      "the unit of the place it happens; null for a named unit")
+    emergency: str | None = Field(None, description="110 / 119 / 120 / 122 when the matter is inherently urgent")
 
 
 class CategoryNode(CategoryOut):

@@ -23,7 +23,7 @@ from ticketing.org.catalogue import (  # noqa: F401
     suggest_department,
     update_dispatch_rule,
 )
-from ticketing.org.models import ApiToken, Category, Department, User
+from ticketing.org.models import ApiToken, Category, Department, Place, User
 
 # Which parent level each department level may hang under (None = top of the tree).
 ALLOWED_PARENT_LEVELS: dict[str, set[str | None]] = {
@@ -362,3 +362,12 @@ def update_category(session: Session, *, category_id: int, changes: dict) -> Cat
     _flush_unique(session, "category code is already used", code_value=changes.get("code"))
     return category
 
+
+
+# --- gazetteer --------------------------------------------------------------------------------
+
+
+def count_places(session: Session) -> dict[str, int]:
+    """Active gazetteer places by kind (district, street, community, road)."""
+    return dict(session.execute(select(Place.kind, func.count()).where(Place.active.is_(True))
+                                .group_by(Place.kind)).all())
