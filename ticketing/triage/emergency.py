@@ -46,7 +46,12 @@ def fuzzy(syllable: str) -> str:
 
 def syllables(text: str) -> list[str]:
     """One fuzzy syllable per character of `text` ('' for a character that is not Chinese)."""
-    return [fuzzy(s) for s in lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk))]
+    return list(_syllables(text))
+
+
+@lru_cache(maxsize=512)
+def _syllables(text: str) -> tuple[str, ...]:  # the rules and the model both read a text's pinyin
+    return tuple(fuzzy(s) for s in lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk)))
 
 
 @dataclass(frozen=True)
