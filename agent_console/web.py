@@ -28,6 +28,7 @@ ROUTERS += ["agent_console.views_kb", "agent_console.views_admin", "agent_consol
 ROUTERS += ["agent_console.views_workbench", "agent_console.views_supervision", "agent_console.views_dashboard"]
 ROUTERS += ["agent_console.views_abuse"]
 ROUTERS += ["agent_console.views_visits", "agent_console.views_visits_actions"]
+ROUTERS += ["agent_console.views_triage"]  # issue 11: 转警/转急救, undo of an automatic dispatch
 
 
 def install(app: FastAPI) -> None:

@@ -194,5 +194,12 @@ def handoffs(session: Session, *, ticket_ids: list[int]) -> dict[int, list[dict]
     return out
 
 
+def handoffs_of(session: Session, *, number: str) -> list[dict]:
+    from ticketing.models import Ticket
+
+    ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number))
+    return handoffs(session, ticket_ids=[ticket_id]).get(ticket_id, []) if ticket_id else []
+
+
 __all__ = ["OUTCOMES", "auto_dispatch", "check_downgrade", "engine", "handoffs", "record_handoff",
            "registration_values", "suggest", "undo_auto_dispatch"]

@@ -1,7 +1,7 @@
 """triage: emergency hand-off records (转警/转急救) of cases handed to 110/119/120/122
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04 19:30:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import hotline.database
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0013"  # chained after the catalogue engineer's 0013 (merged into this branch); originally "0011"
 branch_labels = None
 depends_on = None
 
