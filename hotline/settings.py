@@ -237,7 +237,7 @@ class Settings(BaseSettings):
         None, description="Directory of versioned triage models (newest in use); default data_dir/triage-models."
     )
     triage_urgent_threshold: float = Field(
-        0.5, ge=0, le=1, description="Model urgency probability that makes a call urgent when no rule fired."
+        0.4, ge=0, le=1, description="Model urgency probability that makes a call urgent when no rule fired."
     )
     triage_urgent_cancelled_threshold: float = Field(
         0.85, ge=0, le=1, description="Model urgency probability that keeps a call urgent when a rule hit was "

@@ -176,3 +176,16 @@ def test_handoff_record_and_ticket_list_json(client, people, run):
     [row] = [r for r in json.loads(run("ticket", "list", "--json").stdout) if r["number"] == number]
     assert row["urgency"] == "urgent" and row["handoff"] == "122" and "department" in row
     assert row["handoffs"][0]["agent"] and row["suggestions"]["triage"]["handoff"] == "122"
+
+
+def test_agent_decisions_become_training_labels(client, people, context):
+    number = new_ticket(client, people["agent"], content="小区门口天天有人烧垃圾，呛得人喘不过来")["number"]
+    untouched = new_ticket(client, people["agent"], content="路灯不亮")["number"]
+    response = client.post(f"/api/v1/tickets/{number}/triage", json={"ticket_type": "report", "urgency": "normal",
+                           "note": "核实为焚烧垃圾污染，非急救"}, headers=people["agent"])
+    assert response.status_code == 200, response.text
+    with context.reader() as session:
+        rows = training.decision_rows(session)
+    assert rows and all(r.text.startswith("小区门口") for r in rows) and len(rows) == training.DB_WEIGHT
+    assert {(r.type, r.handoff) for r in rows} == {("report", model.NO_HANDOFF)}
+    del untouched

@@ -27,7 +27,7 @@ TITLE_LIMIT = 20
 
 @dataclass(frozen=True)
 class Thresholds:
-    urgent: float = 0.5  # model urgency probability that makes a call urgent without a rule hit
+    urgent: float = 0.4  # model urgency probability that makes a call urgent without a rule hit
     urgent_cancelled: float = 0.85  # ... when a rule hit was cancelled by negation or a past/over cue
     auto_dispatch: float = 0.9  # department confidence for auto-dispatch (single responsible unit only)
 
