@@ -123,7 +123,8 @@ def parse_rules(data: dict) -> RuleSet:
     rules = []
     generic = [r for r in data["rules"] if r.get("service") is None]
     specific = [r for r in data["rules"] if r.get("service") is not None]
-    for raw in specific + _catalogue_rules(data) + generic:
+    # The catalogue's own emergency matters come first: the locality's catalogue decides the service.
+    for raw in _catalogue_rules(data) + specific + generic:
         service = raw.get("service")
         if service is not None and service not in SERVICES:
             raise ValueError(f"unknown emergency service {service!r}")
@@ -209,7 +210,8 @@ def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str |
         return "前有否定词"
     near = text[clause_start:min(len(text), hit.end + 20)]
     goes_on = any(o in near for o in rs.ongoing)
-    past_word = "过" in text[hit.start:hit.end + 1] or any(p in text[clause_start:hit.start] for p in rs.past)
+    past_word = (text[hit.end:hit.end + 1] == "过" and "过" not in hit.found) \
+        or any(p in text[clause_start:hit.start] for p in rs.past)
     if past_word and not goes_on:
         return "说的是过去的事"
     tail = text[hit.end:min(len(text), hit.end + rs.resolved_window)]
