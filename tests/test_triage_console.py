@@ -90,3 +90,12 @@ def test_phone_call_telling_of_danger_is_registered_urgent(context, settings, se
     assert fire.urgency == "urgent" and fire.suggestions["triage"]["handoff"] == "119"
     assert normal.urgency == "normal"
     assert fire.due_at - fire.accepted_at < normal.due_at - normal.accepted_at
+
+
+def test_only_an_automatic_dispatch_can_be_undone(client, context, people):  # noqa: F811
+    agent = people["agent"]
+    number = make(context, agent.actor)
+    response = as_(client, agent).post(f"/console/tickets/{number}/undo-auto-dispatch", data={},
+                                       headers={"HX-Request": "true", "X-CSRF-Token": agent.csrf})
+    assert response.status_code in (409, 422)
+    assert queries.ticket_view(context, number=number, actor=agent.actor).status.value == "registered"

@@ -143,9 +143,9 @@ def undo_auto_dispatch(ctx: AppContext, *, number: str, actor: Actor, note: str 
 
     def work(session: Session) -> None:
         ticket = load_record(session, number, actor)
-        events = tickets.list_events(session, ticket_id=ticket.id) if hasattr(tickets, "list_events") else None
-        if events is not None and not any(e.action == "auto_dispatch" for e in events):
-            raise ValidationFailed("this case was not dispatched automatically", field="number")
+        actions = [e.action for e in tickets.events(session, ticket_id=ticket.id)]
+        if not actions or actions[-1] != "auto_dispatch":
+            raise ValidationFailed("only an automatic dispatch that nothing followed can be undone", field="number")
         for a in ticket.assignments:
             if a.status != AssignmentStatus.WITHDRAWN.value:
                 a.status = AssignmentStatus.WITHDRAWN.value
