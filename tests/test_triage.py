@@ -189,3 +189,17 @@ def test_agent_decisions_become_training_labels(client, people, context):
     assert rows and all(r.text.startswith("小区门口") for r in rows) and len(rows) == training.DB_WEIGHT
     assert {(r.type, r.handoff) for r in rows} == {("report", model.NO_HANDOFF)}
     del untouched
+
+
+def test_a_late_transcript_that_tells_of_danger_escalates_the_case(context, people, client):
+    from ticketing.triage.flows import escalate, suggest
+
+    number = new_ticket(client, people["agent"], content="【转写失败】来电，语音转写暂不可用")["number"]
+    before = client.get(f"/api/v1/tickets/{number}", headers=people["agent"]).json()
+    assert before["urgency"] == "normal"
+    assert escalate(context, number=number, hint=suggest(context, "我爸倒在地上叫不醒了"))
+    after = client.get(f"/api/v1/tickets/{number}", headers=people["agent"]).json()
+    assert after["urgency"] == "urgent" and after["due_at"] < before["due_at"]
+    last = client.get(f"/api/v1/tickets/{number}/events", headers=people["agent"]).json()[-1]
+    assert last["action"] == "escalate" and last["changes"]["urgency"] == ["normal", "urgent"]
+    assert not escalate(context, number=number, hint=suggest(context, "我爸倒在地上叫不醒了"))  # once
