@@ -21,7 +21,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ticketing.triage import catalogue_data, emergency, model, training  # noqa: E402
+from ticketing.triage import catalogue_data, model, training  # noqa: E402
 from ticketing.triage.corpus import generate  # noqa: E402
 from ticketing.triage.suggest import Engine  # noqa: E402
 

@@ -116,4 +116,4 @@ def load(folder: Path | None = None) -> Catalogue:
     return _load(str(root), stamp)
 
 
-__all__ = ["Catalogue", "LOCAL_DISTRICT", "LOCAL_STREET", "Matter", "Place", "load"]
+__all__ = ["LOCAL_DISTRICT", "LOCAL_STREET", "Catalogue", "Matter", "Place", "load"]

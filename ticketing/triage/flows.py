@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.context import AppContext
@@ -17,7 +16,8 @@ from ticketing import service as tickets
 from ticketing.enums import Status, Urgency
 from ticketing.flows.common import assign, load_record, run, transition
 from ticketing.org.auth import Actor
-from ticketing.org.models import Category, Department
+from ticketing.org.models import Department
+from ticketing.triage import service
 from ticketing.triage.models import Handoff
 from ticketing.triage.suggest import Engine, engine_for
 
@@ -62,16 +62,14 @@ def _with_ids(session: Session, ctx: AppContext, hint: dict) -> None:
     from ticketing.org.catalogue import suggest as walk
 
     codes = {d["code"] for d in [hint.get("department") or {}, *hint.get("alternatives", [])] if d.get("code")}
-    ids = dict(session.execute(select(Department.code, Department.id).where(
-        Department.code.in_(codes), Department.active.is_(True))).all()) if codes else {}
+    ids = service.department_ids(session, codes=codes)
     for d in [hint.get("department"), *hint.get("alternatives", [])]:
         if d:
             d["id"] = ids.get(d["code"])
     matter = hint.get("matter")
     if not matter:
         return
-    category_id = session.scalar(select(Category.id).where(Category.code == matter["code"],
-                                                           Category.active.is_(True)))
+    category_id = service.category_id(session, code=matter["code"])
     matter["id"] = category_id
     if category_id is None:
         return
@@ -165,19 +163,22 @@ def check_downgrade(*, before: str, after: str | None, note: str | None) -> None
 def record_handoff(ctx: AppContext, *, number: str, service: str, outcome: str, actor: Actor,
                    note: str | None = None) -> int:
     """转警/转急救: the case was handed to an emergency service; recorded with time, agent and outcome."""
-    if service not in SERVICES_ZH:
+    return _record(ctx, number=number, code=service, outcome=outcome, actor=actor, note=note)
+
+
+def _record(ctx: AppContext, *, number: str, code: str, outcome: str, actor: Actor, note: str | None) -> int:
+    if code not in SERVICES_ZH:
         raise ValidationFailed(f"service must be one of {', '.join(SERVICES_ZH)}", field="service")
     if outcome not in OUTCOMES:
         raise ValidationFailed(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
 
     def work(session: Session) -> int:
         ticket = load_record(session, number, actor)
-        row = Handoff(ticket_id=ticket.id, service=service, outcome=outcome, reason=note, agent_id=actor.id,
-                      agent_name=actor.name, at=utcnow())
-        session.add(row)
-        session.flush()
+        row = service.add_handoff(session, handoff=Handoff(
+            ticket_id=ticket.id, service=code, outcome=outcome, reason=note, agent_id=actor.id,
+            agent_name=actor.name, at=utcnow()))
         transition(session, ticket, actor, "handoff", note=note,
-                   changes={"handoff": [None, {"service": service, "outcome": outcome}]})
+                   changes={"handoff": [None, {"service": code, "outcome": outcome}]})
         return row.id
 
     return run(ctx, work)
@@ -185,9 +186,7 @@ def record_handoff(ctx: AppContext, *, number: str, service: str, outcome: str, 
 
 def handoffs(session: Session, *, ticket_ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
-    if not ticket_ids:
-        return out
-    for h in session.scalars(select(Handoff).where(Handoff.ticket_id.in_(ticket_ids)).order_by(Handoff.id)):
+    for h in service.handoffs(session, ticket_ids=ticket_ids):
         out.setdefault(h.ticket_id, []).append(
             {"service": h.service, "outcome": h.outcome, "agent": h.agent_name, "at": h.at.isoformat(),
              "reason": h.reason})
@@ -195,9 +194,7 @@ def handoffs(session: Session, *, ticket_ids: list[int]) -> dict[int, list[dict]
 
 
 def handoffs_of(session: Session, *, number: str) -> list[dict]:
-    from ticketing.models import Ticket
-
-    ticket_id = session.scalar(select(Ticket.id).where(Ticket.number == number))
+    ticket_id = service.ticket_id(session, number=number)
     return handoffs(session, ticket_ids=[ticket_id]).get(ticket_id, []) if ticket_id else []
 
 

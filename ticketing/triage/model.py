@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import jieba
@@ -44,7 +45,7 @@ def words(text: str) -> list[str]:
 
 def pinyin_tokens(text: str) -> list[str]:
     sylls = [s for s in syllables(text) if s]
-    return sylls + [f"{a}_{b}" for a, b in zip(sylls, sylls[1:], strict=False)]
+    return sylls + [f"{a}_{b}" for a, b in pairwise(sylls)]
 
 
 @dataclass

@@ -8,15 +8,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ticketing.triage.model import NO_HANDOFF, Row
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HUMAN_ROLES = ("agent", "supervisor", "admin")
-DECISIONS = ("triage", "dispatch", "downgrade", "handoff")
-LABEL_FIELDS = ("ticket_type", "urgency", "category_id", "lead_department_id")
+DECISIONS = ("triage", "dispatch", "handoff", "undo_auto_dispatch")
 DB_WEIGHT = 3  # an agent's decision counts as this many generated calls
 
 
@@ -34,33 +32,21 @@ def to_row(r: dict) -> Row:
 
 
 def decision_rows(session: Session) -> list[Row]:
-    """One row per case an agent corrected or confirmed by hand, labelled with the case's values now."""
-    from ticketing.models import Ticket, TicketEvent
-    from ticketing.org.models import Category
-    from ticketing.triage.models import Handoff
+    """One row per case an agent corrected or confirmed by hand (a triage, dispatch or hand-off by a person),
+    labelled with the case's values now, each weighing DB_WEIGHT generated calls."""
+    from ticketing.triage import service
 
-    touched = set()
-    for ticket_id, changes in session.execute(
-            select(TicketEvent.ticket_id, TicketEvent.changes)
-            .where(TicketEvent.action.in_(DECISIONS), TicketEvent.actor_role.in_(HUMAN_ROLES))):
-        if any(f in (changes or {}) for f in LABEL_FIELDS) or changes is not None:
-            touched.add(ticket_id)  # a dispatch or hand-off by hand confirms the case's labels too
     rows: list[Row] = []
-    ids = sorted(touched)
+    ids = service.decided_ticket_ids(session, actions=DECISIONS, roles=HUMAN_ROLES)
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        services = {t: s for t, s in session.execute(
-            select(Handoff.ticket_id, Handoff.service).where(Handoff.ticket_id.in_(part)))}
-        for ticket, code in session.execute(
-                select(Ticket, Category.code).outerjoin(Category, Category.id == Ticket.category_id)
-                .where(Ticket.id.in_(part))):
+        for ticket, code, handed in service.labelled_tickets(session, ids=ids[chunk:chunk + 500]):
             text = ticket.transcript or ticket.content
             if not text or not text.strip():
                 continue
             handoff = NO_HANDOFF
             if ticket.urgency == "urgent":
                 hint = ((ticket.suggestions or {}).get("triage") or {}).get("handoff")
-                handoff = services.get(ticket.id) or hint or "110"
+                handoff = handed or hint or "110"
             rows.extend([Row(text=text, type=ticket.ticket_type, handoff=handoff, matter=code)] * DB_WEIGHT)
     return rows
 
