@@ -195,4 +195,4 @@ def version_page(request: Request, number: int, actor: AdminPage) -> Response:
         rows = [(c, versions.decoded(c.before), versions.decoded(c.after)) for c in changes]
     return render(request, "admin_catalogue_version.html",
                   {"current": "catalogue", "version": version, "rows": rows, "entity_zh": versions.ENTITY_ZH,
-                   "action_zh": versions.ACTION_ZH})
+                   "action_zh": versions.ACTION_ZH, "field_zh": versions.FIELD_ZH})

@@ -191,7 +191,12 @@ def check(table: Table, known: Known, *, alongside: Mapping[str, Table] | None =
     checker = {"catalogue": _check_catalogue, "departments": _check_departments, "gazetteer": _check_gazetteer}
     problems += checker[table.kind](table, known, alongside)
     if problems:
-        raise FileProblems(table.source, problems)
+        raise FileProblems(table.source, sorted(problems, key=_line_of))
+
+
+def _line_of(problem: str) -> int:
+    found = re.match(r"第 (\d+) 行", problem)
+    return int(found.group(1)) if found else 0
 
 
 def _check_catalogue(table: Table, known: Known, alongside: Mapping[str, Table]) -> list[str]:

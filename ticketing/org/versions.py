@@ -14,6 +14,10 @@ from ticketing.org.auth import Actor
 from ticketing.org.models import CatalogueChange, CatalogueVersion
 
 ENTITY_ZH = {"class": "大类", "matter": "事项", "department": "单位", "place": "地名", "rule": "派单规则"}
+FIELD_ZH = {"code": "编码", "name": "名称", "class_code": "大类编码", "class_name": "大类名称", "responsible": "责任单位",
+            "emergency": "紧急服务", "keywords": "关键词", "level": "层级", "parent": "上级", "district": "区域",
+            "kind": "类型", "parent_code": "上级地名", "aliases": "别名", "active": "启用", "category": "分类",
+            "department": "主办单位"}
 ACTION_ZH = {"added": "新增", "changed": "修改", "removed": "停用或删除"}
 
 

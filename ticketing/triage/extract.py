@@ -57,7 +57,7 @@ class Extraction:
 _SPOKEN = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
            "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9"}
 _DIGIT = "0-9０-９" + "".join(_SPOKEN)
-_RUN = re.compile(f"[{_DIGIT}](?:[{_DIGIT}]|[ \u3000\\-—－](?=[{_DIGIT}]))+")
+_RUN = re.compile(f"[{_DIGIT}](?:[{_DIGIT}]|[ \u3000\\-—－()（）](?=[{_DIGIT}]))+")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 ID_LENGTHS = (15, 18)  # a run of this length is an ID card number, not a phone
 
@@ -81,6 +81,9 @@ def find_phones(text: str) -> list[str]:
         if len(digits) < 7:
             continue
         numbers: list[str] = []
+        for prefix in ("0086", "86"):  # +86 138 …: the country code
+            if digits.startswith(prefix) and _MOBILE.fullmatch(digits[len(prefix):]):
+                digits = digits[len(prefix):]
         if len(digits) in ID_LENGTHS and not _MOBILE.fullmatch(digits):
             continue
         if _MOBILE.fullmatch(digits):
@@ -113,9 +116,11 @@ _TITLES = "先生|女士|小姐|太太|阿姨|大爷|大妈|大姐|大哥|师傅
 _SURNAME = "(?:" + "|".join(_SURNAMES_2) + f"|[{_SURNAMES_1}])"
 # Ambiguous one-character surnames that are common function words (位, 和, 来 …) are left out above.
 _TITLED = re.compile(f"({_SURNAME}(?:{_TITLES}))")
-_SELF = re.compile(f"(?:我叫|我的名字叫|我名字叫|名字是|我的名字是|联系人是?|联系人叫)\\s*({_SURNAME}[\u4e00-\u9fff]{{1,2}})")
+_SELF = re.compile(f"(?:我叫|我的名字叫|我名字叫|名字是|我的名字是|联系人是?|联系人叫)[\\s:：]*({_SURNAME}[\u4e00-\u9fff]{{1,2}})")
 # 我是 / 本人 introduce a name only when the name ends the phrase (我是马路对面的 is no name).
-_SELF_IS = re.compile(f"(?:我是|本人|我就是)\\s*({_SURNAME}[\u4e00-\u9fff]{{1,2}})(?=$|[，。,.！？!?、\\s啊呀呢吧])")
+_SELF_IS = re.compile(f"(?:我是|本人|我就是)\\s*({_SURNAME}[\u4e00-\u9fff]{{1,2}})(?=$|[，。,.！？!?、\\s啊呀呢吧的])")
+# 小李 / 老王: how callers often give themselves.
+_FAMILIAR = re.compile(f"(?:我叫|我是|叫我|我就是)((?:小|老){_SURNAME})(?=$|[，。,.！？!?、\\s啊呀呢吧就])")
 _SURNAME_ONLY = re.compile(f"(?:我姓|免贵姓|本人姓|姓)({_SURNAME})(?![\u4e00-\u9fff]*(?:{_TITLES}))")
 # After 我姓 any one character ending the phrase is the surname, even one the recognizer misheard (梁 → 两).
 _SAID_SURNAME = re.compile("(?:我姓|免贵姓|本人姓)([\u4e00-\u9fff])(?=$|[，。,.！？!?、\\s]|电话|手机|号码|联系)")
@@ -134,6 +139,8 @@ def name_spans(text: str) -> list[tuple[int, str]]:
     text = text[:MAX_TEXT]
     spans: list[tuple[int, str]] = []
     for m in _SELF_IS.finditer(text):
+        spans.append((m.start(1), m.group(1)))
+    for m in _FAMILIAR.finditer(text):
         spans.append((m.start(1), m.group(1)))
     for m in _TITLED.finditer(text):
         spans.append((m.start(1), m.group(1)))
@@ -162,7 +169,8 @@ def name_spans(text: str) -> list[tuple[int, str]]:
 # --- times -----------------------------------------------------------------------------------------
 _NUM = "[0-9零〇一二两三四五六七八九十百半几]"
 _TIME_PARTS = [
-    r"(?:大前天|前天|昨天|今天|明天|后天|大后天|昨儿|今儿|明儿|当天|那天|前几天|这几天|最近|刚才|刚刚|现在)",
+    (r"(?:大前天|前天|昨天|今天|明天|后天|大后天|昨儿个|今儿个|明儿个|昨儿|今儿|明儿|当天|那天|前几天|这几天|前两天|"
+     r"这两天|那几天|前段时间|前一阵子?|这段时间|最近|刚才|刚刚|现在|每天|天天|每晚|每周|周末|节假日|工作日)"),
     r"(?:昨晚|今晚|明晚|前晚|昨早|今早|明早|今晨|昨夜|前夜)",
     r"(?:(?:上上|上|这|本|下)(?:个)?)?(?:周|星期|礼拜)[一二三四五六日天1-7]",
     r"(?:上上|上|这|本|下)(?:个)?(?:周|星期|礼拜|月)(?:末|初|底)?",
@@ -172,11 +180,12 @@ _TIME_PARTS = [
     f"{_NUM}{{1,3}}[日号](?=[早上中下晚凌夜])",
     r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|凌晨|深夜|白天|晚间|一大早|大清早)",
     f"{_NUM}{{1,3}}(?:点|时)(?:半|钟|多钟?|左右|一刻|三刻|{_NUM}{{1,3}}分?)?",
-    r"[0-2]?\d[:：][0-5]\d",
+    r"[0-2]?\d[:：][0-5]\d(?:左右)?",
     f"{_NUM}{{1,3}}(?:个)?多?(?:天|日|周|星期|礼拜|月|年|小时|分钟)(?:多)?(?:前|以前|之前|了)",
 ]
 _TIME = re.compile("|".join(f"(?:{p})" for p in _TIME_PARTS))
-_JOIN = set("的，, 　")  # 昨天的晚上 / 昨天，晚上十点 read as one time
+# What may stand between two parts of one time: 昨天的晚上, 昨天 晚上, 前两天晚上大概十点.
+_JOIN = {"", "的", " ", "　", "大概", "大约", "差不多", "约", "估计"}
 
 
 def find_times(text: str) -> list[str]:
@@ -185,8 +194,7 @@ def find_times(text: str) -> list[str]:
     for m in _TIME.finditer(text[:MAX_TEXT]):
         if m.group() in ("现在", "最近") and out and out[-1][1] == m.start():
             continue
-        if out and (m.start() == out[-1][1] or (m.start() - out[-1][1] == 1 and text[out[-1][1]] in _JOIN
-                                                and text[out[-1][1]] != "，")):
+        if out and text[out[-1][1]:m.start()] in _JOIN:
             out[-1][1] = m.end()
             out[-1][2] = text[out[-1][0]:m.end()]
         else:
