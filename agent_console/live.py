@@ -41,12 +41,20 @@ def newest_id(session: Session) -> int:
 
 def newer_tickets(session: Session, *, after_id: int, limit: int = BATCH) -> list[dict]:
     rows = session.execute(
-        select(Ticket.id, Ticket.number, Ticket.title, Ticket.urgency, Ticket.channel)
+        select(Ticket.id, Ticket.number, Ticket.title, Ticket.urgency, Ticket.channel, Ticket.suggestions)
         .where(Ticket.id > after_id).order_by(Ticket.id).limit(limit)
     ).all()
     return [{"id": r.id, "number": r.number, "title": r.title, "urgency": r.urgency,
-             "urgency_zh": LABELS_ZH.get(r.urgency, r.urgency), "channel_zh": LABELS_ZH.get(r.channel, r.channel)}
-            for r in rows]
+             "urgency_zh": LABELS_ZH.get(r.urgency, r.urgency), "channel_zh": LABELS_ZH.get(r.channel, r.channel),
+             **_alert(r)} for r in rows]
+
+
+def _alert(row) -> dict:
+    """An urgent case carries the emergency service it must go to and why (ticketing.triage)."""
+    if row.urgency != "urgent":
+        return {}
+    hint = (row.suggestions or {}).get("triage") or {}
+    return {"handoff": hint.get("handoff"), "reason": "；".join(hint.get("reasons", [])[:2])}
 
 
 def newest_assignment_id(session: Session, *, department_id: int | None) -> int:
@@ -117,6 +125,8 @@ async def ticket_events(request: Request, ctx: AppContext, *, after_id: int, dep
         for row in rows:
             after_id = row["id"]
             yield sse(event, row, event_id=row["id"])
+            if row["urgency"] == "urgent":  # a live alert on every supervisor's and agent's open queue
+                yield sse("alert", row, event_id=row["id"])
         idle = 0 if rows else idle + 1
         if idle >= KEEPALIVE_POLLS:
             idle = 0

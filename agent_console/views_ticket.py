@@ -137,9 +137,20 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
     hints = ticket.suggestions or {}
     proposed = {key: hints[key] for key in ("ticket_type", "urgency", "category", "department")
                 if isinstance(hints.get(key), dict)}
+    triage = hints.get("triage") if isinstance(hints.get("triage"), dict) else None
+    dept = (triage or {}).get("department") or {}
+    if staff and suggestion is None and dept.get("id") in names:  # preselected in the dispatch form
+        suggestion = {"id": dept["id"], "name": names[dept["id"]],
+                      "reason": f"智能建议（置信度 {triage.get('confidence', 0):.2f}）：{triage.get('why') or ''}"}
+    with ctx.reader() as session:
+        from ticketing.triage.flows import handoffs_of
+
+        handed = handoffs_of(session, number=ticket.number) if staff else []
+    auto = bool(events) and events[-1].action == "auto_dispatch" and ticket.status.value == "dispatched"
     claim = claims.holders(ctx, numbers=[number]).get(number) if staff else None
     return {"t": ticket, "history": history, "claim": claim, "claim_minutes": ctx.settings.console_claim_minutes, "repeats": repeats, "departments": departments,
             "categories": categories, "suggestion": suggestion, "articles": articles, "proposed": proposed,
+            "triage": triage, "handoffs": handed, "auto_dispatched": auto,
             "staff": staff, "category_name": dict(categories).get(ticket.category_id) if ticket.category_id else None,
             "limits": {"urgent_hours": ctx.settings.urgent_hours,
                        "normal_working_days": ctx.settings.normal_working_days}}

@@ -34,6 +34,7 @@ ROUTERS += ["agent_console.views_abuse"]
 ROUTERS += ["agent_console.views_acd"]
 ROUTERS += ["agent_console.views_visits", "agent_console.views_visits_actions"]
 ROUTERS += ["agent_console.views_reports"]
+ROUTERS += ["agent_console.views_triage"]  # issue 11: 转警/转急救, undo of an automatic dispatch
 
 
 def install(app: FastAPI) -> None:

@@ -155,10 +155,6 @@ class Settings(BaseSettings):
     console_suggest_min_chars: int = Field(
         4, ge=1, description="受理 form: content shorter than this gets no triage suggestions yet."
     )
-    handoff_words_path: Path | None = Field(
-        None, description="JSON table of emergency hand-off words (110/119/120/122); default "
-        "agent_console/handoff_words.json."
-    )
     recording_listen_window_seconds: float = Field(
         30.0, ge=0, description="Repeated plays of a recording by the same user within this window are audited once."
     )
@@ -282,8 +278,22 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="Public https base URL of this app; Twilio status callbacks are sent to it."
     )
-    classify_rules_path: Path | None = Field(
-        None, description="JSON keyword tables of the transcript classifier; default ticketing/classify_rules.json."
+    triage_rules_path: Path | None = Field(
+        None, description="JSON emergency rules of triage; default ticketing/triage/emergency_rules.json."
+    )
+    triage_models_dir: Path | None = Field(
+        None, description="Directory of versioned triage models (newest in use); default data_dir/triage-models."
+    )
+    triage_urgent_threshold: float = Field(
+        0.4, ge=0, le=1, description="Model urgency probability that makes a call urgent when no rule fired."
+    )
+    triage_urgent_cancelled_threshold: float = Field(
+        0.85, ge=0, le=1, description="Model urgency probability that keeps a call urgent when a rule hit was "
+        "cancelled (negated, past, over).",
+    )
+    triage_auto_dispatch_threshold: float = Field(
+        0.9, ge=0, le=1.01, description="Department confidence at which a case whose matter has a single "
+        "responsible unit is dispatched automatically (above 1: never).",
     )
 
     # --- IVR (ivr/) ---------------------------------------------------------------------

@@ -127,6 +127,13 @@ install_tts() {
   (cd "$REPO" && "$VENV/bin/hotline" ivr render --no-db)
 }
 
+train_triage_model() {
+  # ~30 s on one core: the triage classifier from the packaged corpus (ticketing/triage/corpus), so the
+  # first call is suggested by the model; without it the emergency rules still run.
+  say "training the triage model (hotline triage train --corpus-only)"
+  (cd "$REPO" && "$VENV/bin/hotline" triage train --corpus-only) || say "triage model not trained: rules only"
+}
+
 install_console_assets() {
   command -v npm >/dev/null 2>&1 || die "npm not found (apt-get install npm)"
   say "installing console browser libraries (npm ci in agent_console/)"
@@ -144,6 +151,7 @@ main() {
   create_venv
   install_tts
   install_asr_models
+  train_triage_model
   install_console_assets
   [[ "${HOTLINE_SKIP_APT:-0}" == 1 ]] || prepare_test_database
   say "done. Run the platform:  $VENV/bin/hotline up"

@@ -16,12 +16,13 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import AsrUnavailable, VendorError
 from telephony import service
-from ticketing import classify
 from ticketing.enums import Channel, TicketType, Urgency
 from ticketing.flows import attach_transcript, create_ticket
 from ticketing.flows.phone import EMPTY_MARK, PENDING_MARK, add_suggestions, placeholder_content
 from ticketing.org.auth import Actor
 from ticketing.schemas import TicketCreate
+from ticketing.triage.flows import escalate
+from ticketing.triage.flows import suggest as triage_suggest
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ PROCESS_TASK = "telephony.process_call"
 RECORDINGS = "recordings"
 IVR_ACTOR = "ivr"
 DEFAULT_TYPE = TicketType.HELP.value
+TYPE_CONFIDENCE = 0.4  # below it the menu choice (or the default) gives the type
 
 
 def recordings_root(ctx: AppContext) -> Path:
@@ -122,6 +124,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
         else:
             attach_transcript(ctx, number=number, transcript=text, actor=Actor.system(IVR_ACTOR),
                               suggestions=hints)
+            escalate(ctx, number=number, hint=hints.get("triage") or {})
         return _finish(ctx, call, status="ticketed", transcript_status="done", engine=engine, number=number,
                        text=text)
     mark = EMPTY_MARK if transcript is not None else PENDING_MARK
@@ -136,19 +139,20 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
 def _ticket_type(call: Claimed, hints: dict) -> str:
     if call.menu_type == TicketType.CONSULT.value:
         return call.menu_type
-    suggested = (hints.get("ticket_type") or {}).get("value")
-    if suggested:
-        return suggested
+    hint = hints.get("triage") or {}
+    if hint.get("type") and (hint.get("type_confidence", 0) >= TYPE_CONFIDENCE or hint.get("urgency") == "urgent"):
+        return hint["type"]
     if call.menu_type in {t.value for t in TicketType}:
         return call.menu_type  # type: ignore[return-value]
     return DEFAULT_TYPE
 
 
 def _suggestions(ctx: AppContext, call: Claimed, text: str, transcript: Transcript | None) -> dict:
-    rules = classify.load_rules(ctx.settings.classify_rules_path)
-    result = classify.classify(text, rules=rules, menu_type=call.menu_type)
+    """The triage suggestion (ticketing.triage) of the transcript; registration applies its urgency."""
+    if not text:
+        return {}
     with ctx.reader() as session:
-        hints = classify.suggestions(session, result)
+        hints = {"triage": triage_suggest(ctx, text, menu_type=call.menu_type, session=session)}
     if transcript is not None and not transcript.complete:
         hints["transcript_partial"] = True
     return hints

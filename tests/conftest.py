@@ -65,9 +65,20 @@ def _wipe(engine) -> None:
 
 
 @pytest.fixture
-def settings(database_url, tmp_path: Path) -> Settings:
+def settings(database_url, tmp_path: Path, triage_models: Path) -> Settings:
     broker = REDIS_URL if BACKEND == "postgres" else None
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, broker_url=broker, _env_file=None)
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, broker_url=broker, _env_file=None,
+                    triage_models_dir=triage_models)
+
+
+@pytest.fixture(scope="session")
+def triage_models(tmp_path_factory) -> Path:
+    """One triage model trained from the packaged corpus for the whole test session (ticketing.triage)."""
+    from ticketing.triage import model, training
+
+    root = tmp_path_factory.mktemp("triage-models")
+    model.save(model.train(training.corpus_rows()), root, meta={"tests": True})
+    return root
 
 
 class RecordingQueue:

@@ -91,7 +91,7 @@ def place_call(context, settings, *, name="c1.wav", seconds=8.0, caller="sip:+86
 
 def test_recorded_call_becomes_a_phone_ticket(context, settings, session, queue):
     dept = org.create_department(session, code="cgj", name="城管局", level="city")
-    light = org.create_category(session, code="streetlight", name="路灯照明")
+    light = org.create_category(session, code="17006", name="路灯照明")  # the catalogue's matter code
     org.create_dispatch_rule(session, category_id=light.id, district=None, department_id=dept.id)
     session.commit()
     call_id = place_call(context, settings)
@@ -109,10 +109,10 @@ def test_recorded_call_becomes_a_phone_ticket(context, settings, session, queue)
     assert (settings.data_dir / "recordings" / ticket.recording_url).is_file()
     assert ticket.ticket_type == "complaint" and ticket.urgency == "normal"
     assert ticket.call_ref == "c1.wav@10.0.0.9" and ticket.status == "registered"
-    hints = ticket.suggestions
-    assert hints["ticket_type"]["value"] == "complaint" and "投诉" in hints["ticket_type"]["reason"]
-    assert hints["category"]["code"] == "streetlight" and hints["department"]["id"] == dept.id
-    assert "路灯" in hints["department"]["reason"]
+    hints = ticket.suggestions["triage"]  # the trained classifier (ticketing.triage) and the catalogue
+    assert hints["type"] == "complaint" and hints["urgency"] == "normal" and hints["handoff"] is None
+    assert hints["matter"]["code"] == "17006" and hints["matter"]["id"] == light.id
+    assert hints["department"]["id"] == dept.id and "路灯" in hints["why"]
     call = get_call(session, call_id)
     assert (call.status, call.transcript_status, call.ticket_number) == ("ticketed", "done", ticket.number)
     assert call.transcript == SPEECH and call.attempts == 1 and call.next_attempt_at is None
@@ -148,7 +148,9 @@ def test_key_zero_is_urgent_and_menu_consultation_sets_the_type(context, setting
     run_enqueued(context, queue, FakeRecognizer({"u.wav": "楼下着火了，有人被困", "q.wav": SPEECH}))
     by_call = {t.call_ref: t for t in tickets(session)}
     assert by_call["u.wav@10.0.0.9"].urgency == "urgent"
-    assert by_call["u.wav@10.0.0.9"].suggestions["urgency"]["words"] == ["着火", "被困"]
+    hint = by_call["u.wav@10.0.0.9"].suggestions["triage"]
+    assert hint["urgency"] == "urgent" and hint["handoff"] == "119"
+    assert any("着火" in r for r in hint["reasons"]) and any("被困" in r for r in hint["reasons"])
     assert by_call["q.wav@10.0.0.9"].ticket_type == "consult"  # the menu wins over 投诉 in the words
     assert by_call["q.wav@10.0.0.9"].urgency == "normal"
     assert get_call(session, consult).menu_choice == "2" and get_call(session, urgent).urgent is True
@@ -179,7 +181,7 @@ def test_failed_recognition_still_creates_the_ticket_and_a_retry_attaches_the_tr
     [ticket] = tickets(session)
     assert ticket.content == SPEECH and ticket.transcript == SPEECH and ticket.title == SPEECH[:30]
     assert "路灯" in ticket.search_tokens
-    assert ticket.suggestions["ticket_type"]["value"] == "complaint"
+    assert ticket.suggestions["triage"]["type"] == "complaint"
     assert events(ticket.id) == ["create", "transcribe"]
     call = get_call(session, call_id)
     assert (call.status, call.transcript_status, call.attempts, call.error) == ("ticketed", "done", 2, None)

@@ -1,5 +1,6 @@
-"""The first transcript classifier: keyword rules with reasons, menu choice for consultations, category →
-department through the dispatch catalogue, configurable tables."""
+"""The transcript classifier behind processing/intake is now triage (ticketing.triage): emergency rules over
+text and pinyin with reasons, the trained model for type and matter, the menu choice for consultations,
+matter → department through the catalogue, and rule files that can be replaced or break safely."""
 
 from __future__ import annotations
 
@@ -7,117 +8,82 @@ import json
 
 import pytest
 
-from hotline.errors import ConfigurationError
-from ticketing import classify
 from ticketing.org import service as org
+from ticketing.triage import emergency
+from ticketing.triage.flows import suggest
 
 
 @pytest.fixture
 def rules():
-    return classify.load_rules(None)
+    return emergency.load_rules(None)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("我家楼下着火了，有人被困在三楼", ("着火", "被困")),
-    ("厨房里有很重的煤气味，怕是燃气泄漏", ("燃气泄漏", "煤气味")),
-    ("小区外墙坍塌了", ("坍塌",)),
-    ("河边有人溺水，救命", ("救命", "溺水")),
+@pytest.mark.parametrize("text, service", [
+    ("我家楼下着火了，有人被困在三楼", "119"),
+    ("厨房里有很重的煤气味，怕是燃气泄漏", "119"),
+    ("河边有人溺水，救命", "119"),
+    ("路口两辆车追尾了，有人受伤", "122"),
+    ("有人拿刀在小区里砍人", "110"),
 ])
-def test_danger_words_suggest_urgent_and_name_the_words(rules, text, words):
-    result = classify.classify(text, rules=rules)
-    assert result.urgency is not None and result.urgency.value == "urgent"
-    assert set(result.urgency.words) == set(words)
-    for word in words:
-        assert word in result.urgency.reason
+def test_danger_words_are_urgent_name_the_service_and_the_words(rules, text, service):
+    verdict = emergency.judge(text, rules)
+    assert verdict.urgent and verdict.service == service
+    assert any(h.found in text for h in verdict.hits)
+    assert all(h.found in " ".join(verdict.reasons) for h in verdict.hits)
 
 
 def test_ordinary_matter_is_not_urgent(rules):
-    assert classify.classify("我想咨询一下社保卡怎么补办", rules=rules).urgency is None
+    assert not emergency.judge("我想咨询一下社保卡怎么补办", rules).urgent
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("我要投诉隔壁工地夜间施工噪音扰民", "complaint"),
-    ("我举报有工厂偷排污水", "report"),
-    ("请问社保卡怎么办理，需要哪些材料", "consult"),
-    ("我建议在路口增加一个红绿灯", "suggestion"),
-    ("我想表扬一下社区的王书记，非常感谢", "praise"),
-    ("家里停水三天了，想求助一下", "help"),
+    ("我要投诉隔壁工地夜间施工噪音扰民，吵得睡不着", "complaint"),
+    ("我要举报，有工厂偷排污水，你们查一下", "report"),
+    ("请问一下社保卡补办需要哪些材料", "consult"),
 ])
-def test_type_rules(rules, text, expected):
-    result = classify.classify(text, rules=rules)
-    assert result.ticket_type is not None and result.ticket_type.value == expected
-    assert all(word in text for word in result.ticket_type.words)
-    assert all(word in result.ticket_type.reason for word in result.ticket_type.words)
+def test_model_types(context, text, expected):
+    assert suggest(context, text)["type"] == expected
 
 
-def test_menu_consultation_wins_over_words(rules):
-    result = classify.classify("我要投诉路灯不亮", rules=rules, menu_type="consult")
-    assert result.ticket_type.value == "consult" and "菜单" in result.ticket_type.reason
-    # other menu choices do not override what the caller said
-    assert classify.classify("我要投诉路灯不亮", rules=rules, menu_type="help").ticket_type.value == "complaint"
+def test_menu_consultation_wins_over_words(context):
+    hint = suggest(context, "我要投诉路灯不亮", menu_type="consult")
+    assert hint["type"] == "consult" and any("菜单" in r for r in hint["reasons"])
 
 
-def test_no_words_no_suggestions(rules):
-    result = classify.classify("喂喂你好", rules=rules)
-    assert result.urgency is None and result.ticket_type is None and result.category is None
-    assert classify.classify(None, rules=rules).category is None
+def test_no_words_gives_a_low_confidence_suggestion(context):
+    for text in ("", None, "喂喂", "hello there", "😀😀😀"):
+        hint = suggest(context, text)
+        assert hint["urgency"] == "normal" and hint["confidence"] < 0.3 and hint["type"]
 
 
-def test_category_with_most_matches_wins(rules):
-    result = classify.classify("小区的电梯坏了，物业不管，晚上广场舞还很吵", rules=rules)
-    assert result.category.value == "property"
-    assert set(result.category.words) == {"小区", "电梯", "物业"}
-
-
-def _catalogue(session):
-    dept = org.create_department(session, code="cgj", name="城管局", level="city")
-    parent = org.create_category(session, code="urban", name="城乡建设")
-    light = org.create_category(session, code="streetlight", name="路灯照明", parent_id=parent.id)
+def test_matter_becomes_department_through_the_database_catalogue(context, session):
+    dept = org.create_department(session, code="cg-test", name="城管局", level="city")
+    parent = org.create_category(session, code="17", name="城市管理")
+    org.create_category(session, code="17006", name="路灯照明", parent_id=parent.id)
     org.create_dispatch_rule(session, category_id=parent.id, district=None, department_id=dept.id)
     session.commit()
-    return dept, light
+    hint = suggest(context, "我们这条街的路灯不亮已经一周了，晚上黑乎乎的", session=session)
+    assert hint["matter"]["code"] == "17006"
+    assert hint["department"]["id"] == dept.id and "城管局" in hint["why"]
 
 
-def test_category_becomes_department_through_the_catalogue(session, rules):
-    dept, light = _catalogue(session)
-    result = classify.classify("我们这条街的路灯不亮已经一周了", rules=rules)
-    hints = classify.suggestions(session, result)
-    assert hints["category"]["id"] == light.id and hints["category"]["words"] == ["路灯", "灯不亮"]
-    assert hints["department"]["id"] == dept.id and hints["department"]["name"] == "城管局"
-    assert "路灯" in hints["department"]["reason"] and "城乡建设" in hints["department"]["catalogue"]
-    assert hints["classifier"] == classify.ENGINE
-
-
-def test_unknown_or_inactive_category_gives_no_department(session, rules):
-    result = classify.classify("公交车到站不停", rules=rules)  # no "bus" category in this database
-    hints = classify.suggestions(session, result)
-    assert result.category.value == "bus" and "category" not in hints and "department" not in hints
-
-
-def test_custom_rules_file(tmp_path):
+def test_custom_rules_file_is_read_and_reread(tmp_path):
     path = tmp_path / "rules.json"
-    path.write_text(json.dumps({"urgent": ["井盖丢失"], "types": {"complaint": ["太慢了"]},
-                                "categories": {"roads": ["井盖"]}}, ensure_ascii=False), encoding="utf-8")
-    rules = classify.load_rules(path)
-    result = classify.classify("路口井盖丢失了，修得太慢了", rules=rules)
-    assert result.urgency.words == ("井盖丢失",)
-    assert result.ticket_type.value == "complaint" and result.category.value == "roads"
-    # the file is re-read after it changes
-    path.write_text(json.dumps({"urgent": []}), encoding="utf-8")
+    data = json.loads(emergency.DEFAULT_RULES.read_text(encoding="utf-8"))
+    data["rules"].append({"service": "119", "reason": "井盖缺失", "words": ["井盖丢失"]})
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert emergency.judge("路口井盖丢失了", emergency.load_rules(path)).urgent
+    data["rules"].pop()
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     import os
     os.utime(path, (1, 1))
-    assert classify.classify("井盖丢失", rules=classify.load_rules(path)).urgency is None
+    assert not emergency.judge("路口井盖丢失了", emergency.load_rules(path)).urgent
 
 
-@pytest.mark.parametrize("content", ["not json", json.dumps({"types": {"nonsense": ["x"]}}),
-                                     json.dumps({"unknown_key": []})])
-def test_broken_rules_file_is_a_configuration_error(tmp_path, content):
+def test_broken_rules_file_falls_back_to_the_packaged_rules(tmp_path, settings):
+    from ticketing.triage.suggest import engine_for
+
     path = tmp_path / "rules.json"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigurationError):
-        classify.load_rules(path)
-
-
-def test_missing_rules_file_is_a_configuration_error(tmp_path):
-    with pytest.raises(ConfigurationError):
-        classify.load_rules(tmp_path / "absent.json")
+    path.write_text("not json", encoding="utf-8")
+    engine = engine_for(settings.model_copy(update={"triage_rules_path": path}))
+    assert engine.suggest("楼下着火了快来人")["urgency"] == "urgent"

@@ -354,3 +354,12 @@ def test_report_cases_are_never_listed_publicly(client, users, context):
     assert [r["service_request_id"] for r in listed] == [visible]
     assert client.get(f"/open311/v2/requests/{hidden}.json").status_code == 404
     assert client.get(f"/open311/v2/requests.json?service_request_id={hidden}").json() == []
+
+
+def test_a_request_that_tells_of_danger_is_registered_urgent(client, org, agent):
+    """Issue 11: the triage suggestion applies to every registration path, Open311 included."""
+    number = filed(client, description="路边电线断了掉在地上，还在冒火花，有小孩在旁边玩")
+    ticket = client.get(f"/api/v1/tickets/{number}", headers=agent[1]).json()
+    assert ticket["urgency"] == "urgent"
+    calm = client.get(f"/api/v1/tickets/{filed(client)}", headers=agent[1]).json()
+    assert calm["urgency"] == "normal"

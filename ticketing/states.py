@@ -54,6 +54,11 @@ TRANSITIONS: dict[str, Transition] = {
     "overdue": _t(OPEN_STATUSES, None, {Role.SYSTEM}, "超期"),
     "transcribe": _t(list(S), None, {Role.SYSTEM}, "录音转写"),  # a late transcript of a phone case
     "rate": _t([S.CLOSED], None, {Role.SYSTEM}, "回访评价"),  # the return visit's rating (callbacks/)
+    # triage (issue 11): dispatch by the suggestion, its undo, and the emergency hand-off record
+    "auto_dispatch": _t([S.REGISTERED], S.DISPATCHED, {Role.SYSTEM}, "自动派单"),
+    "undo_auto_dispatch": _t([S.DISPATCHED], S.TRIAGED, HOTLINE_STAFF, "撤回自动派单"),
+    "handoff": _t(list(S), None, HOTLINE_STAFF, "转警/转急救"),
+    "escalate": _t(OPEN_STATUSES, None, {Role.SYSTEM}, "升级为紧急"),  # a late transcript tells of danger
 }
 
 

@@ -29,6 +29,7 @@ ROUTERS = [
     "abuse.views",
     "acd.views",
     "callbacks.views",
+    "ticketing.triage.views",
 ]
 ROUTERS += ["reports.views", "agent_console.views_public"]
 

@@ -114,6 +114,9 @@ def _register() -> None:
     from acd.cli import agent_phone
 
     main.add_command(agent_phone)
+    from ticketing.triage.cli import triage
+
+    main.add_command(triage)
 
 
 _register()

@@ -11,5 +11,6 @@ from ticketing.deadlines import models as _deadlines  # noqa: F401
 from ticketing.kb import models as _kb  # noqa: F401
 from ticketing.org import models as _org  # noqa: F401
 from reports import models as _reports  # noqa: F401
+from ticketing.triage import models as _triage  # noqa: F401
 
 metadata = Base.metadata

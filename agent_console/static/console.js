@@ -121,6 +121,19 @@
       document.title = "(" + count + ") " + document.title.replace(/^\(\d+\) /, "");
       refreshRows();
     });
+    source.addEventListener("alert", function (evt) {
+      var t = JSON.parse(evt.data);
+      var list = document.getElementById("urgent-alerts");
+      if (!list) return;
+      var item = document.createElement("a");
+      item.className = "urgent-alert";
+      item.setAttribute("role", "alert");
+      item.href = "/console/tickets/" + encodeURIComponent(t.number);
+      item.textContent = "紧急工单 " + t.number + "：" + t.title + (t.handoff ? "（应转 " + t.handoff + "）" : "") +
+        (t.reason ? " — " + t.reason : "");
+      list.prepend(item);
+      list.hidden = false;
+    });
     banner.addEventListener("click", function () {
       count = 0; banner.hidden = true; document.title = document.title.replace(/^\(\d+\) /, "");
     });

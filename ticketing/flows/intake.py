@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import ValidationFailed
 from ticketing import phones, service
-from ticketing.enums import AssignmentRole, Light, Status, TicketType
+from ticketing.enums import AssignmentRole, Light, Status, TicketType, Urgency
 from ticketing.flows.common import (
     assign,
     check_category,
@@ -27,6 +28,7 @@ from ticketing.org.catalogue import suggest
 from ticketing.schemas import DispatchIn, MergeIn, TicketCreate, TriageIn
 
 TITLE_FROM_CONTENT = 30
+log = logging.getLogger(__name__)
 
 
 def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref: str | None = None,
@@ -45,6 +47,9 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
     informed_once = (informed_once or "").strip() or None
     if informed_once is not None:
         limit_text(informed_once, limit=settings.max_note_chars, field="informed_once")
+    hint = _triage(ctx, data, transcript)
+    if hint.get("urgency") == Urgency.URGENT.value:
+        data = data.model_copy(update={"urgency": Urgency.URGENT})
     now = utcnow()
     accepted_at = data.accepted_at or now
     if accepted_at > now + timedelta(minutes=5):
@@ -72,15 +77,37 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
                            source_ticket_id=ticket.id)
         since = now - timedelta(days=settings.repeat_window_days)
         repeats = service.find_repeats(session, ticket=ticket, since=since)
+        hints: dict = {"triage": hint} if hint else {}
         if repeats:  # suggested merges (并单) for the agent; nothing is merged automatically
-            ticket.suggestions = {"repeats": [{"number": t.number, "reason": why} for t, why in repeats]}
+            hints["repeats"] = [{"number": t.number, "reason": why} for t, why in repeats]
+        ticket.suggestions = hints or None
         changes = {"channel": [None, data.channel.value]}
+        if hint.get("urgency") == Urgency.URGENT.value:
+            changes["triage"] = [None, {"urgency": "urgent", "handoff": hint.get("handoff"),
+                                        "reasons": hint.get("reasons", [])[:3]}]
         if informed_once is not None:
             changes["informed_once"] = [None, informed_once]
         transition(session, ticket, actor, "create", changes=changes)
         return number
 
-    return run(ctx, work)
+    number = run(ctx, work)
+    if hint.get("auto_dispatch") and data.category_id is None:
+        from ticketing.triage.flows import auto_dispatch
+
+        try:
+            auto_dispatch(ctx, number=number, hint=hint)
+        except Exception:  # noqa: BLE001 - the case is registered; the agent dispatches it by hand
+            log.exception("automatic dispatch of %s failed", number)
+    return number
+
+
+def _triage(ctx: AppContext, data: TicketCreate, transcript: str | None) -> dict:
+    """The triage suggestion for a case being registered (ticketing.triage), with database ids."""
+    from ticketing.triage.flows import suggest
+
+    text = transcript or data.content
+    with ctx.reader() as session:
+        return suggest(ctx, text, session=session)
 
 
 def _title_from(content: str) -> str:
@@ -99,6 +126,9 @@ def triage(ctx: AppContext, *, number: str, data: TriageIn, actor: Actor) -> Non
         ticket = load_record(session, number, actor)
         if fields.get("category_id") is not None:
             check_category(session, ctx, fields["category_id"])
+        from ticketing.triage.flows import check_downgrade
+
+        check_downgrade(before=ticket.urgency, after=fields.get("urgency"), note=data.note)
         changes = assign(ticket, **fields)
         if "ticket_type" in changes or "urgency" in changes:
             changes.update(_recompute_deadlines(session, ctx, ticket))

@@ -124,6 +124,15 @@ def pending_requests(ctx: AppContext, *, kind: str, actor: Actor, limit: int, of
         ]
 
 
+def _handoff(ticket, handed: list[dict] | None) -> str | None:
+    """The emergency service of an urgent case: the recorded hand-off, else the applied suggestion's."""
+    if handed:
+        return handed[-1]["service"]
+    if ticket.urgency != "urgent":
+        return None
+    return ((ticket.suggestions or {}).get("triage") or {}).get("handoff")
+
+
 def ticket_rows(ctx: AppContext, *, limit: int, statuses: list[str] | None = None) -> list[dict]:
     """Newest tickets as plain dicts for the command line (operators on the server see full numbers)."""
     now = utcnow()
@@ -132,13 +141,18 @@ def ticket_rows(ctx: AppContext, *, limit: int, statuses: list[str] | None = Non
                                     yellow=timedelta(hours=ctx.settings.yellow_hours), order="newest",
                                     limit=limit, offset=0)
         names = service.department_names(session, ids={t.lead_department_id for t in rows})
+        from ticketing.triage.flows import handoffs as triage_handoffs
+
+        handed = triage_handoffs(session, ticket_ids=[t.id for t in rows])
         return [
             {"number": t.number, "channel": t.channel, "type": t.ticket_type, "urgency": t.urgency,
              "status": t.status, "due_at": t.due_at.astimezone(ctx.settings.tz).isoformat(),
              "light": _light(ctx, t, now).value, "caller": t.caller_phone,
              "caller_masked": phones.mask(t.caller_phone), "title": t.title, "content": t.content,
              "department": names.get(t.lead_department_id), "recording_url": t.recording_url,
-             "created_at": t.created_at.astimezone(ctx.settings.tz).isoformat()}
+             "created_at": t.created_at.astimezone(ctx.settings.tz).isoformat(),
+             "handoff": _handoff(t, handed.get(t.id)), "handoffs": handed.get(t.id, []),
+             "suggestions": t.suggestions or {}}
             for t in rows
         ]
 

@@ -1,0 +1,265 @@
+"""The emergency rule layer of triage: danger words matched in the text AND in its fuzzy pinyin (so a
+recognizer's homophones still fire), danger described without a keyword (regular expressions over the text),
+and the cues that cancel a hit (negation, a past event, a danger already over). Pure: no model, no database.
+
+The rules are data (settings.triage_rules_path, default emergency_rules.json beside this module); see the
+file's `_doc`. A hit names the service the call must go to (110/119/120/122) and why."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+
+DEFAULT_RULES = Path(__file__).with_name("emergency_rules.json")
+SERVICES = ("110", "119", "120", "122")
+FALLBACK_SERVICE = "110"  # a cry for help with no other clue goes to the police, who dispatch the rest
+CLAUSE_END = re.compile(r"[，,。！？!?；;、\n]")
+MAX_HITS_PER_RULE = 12  # enough to find one that counts; bounds the work on a pathological text
+MAX_SCAN_CHARS = 20_000  # longer texts are scanned up to here (the content limit is lower anyway)
+
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
+             "z", "c", "s", "y", "w")
+_MERGE_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "j": "z", "q": "c", "x": "s", "n": "l", "r": "l"}
+
+
+def fuzzy(syllable: str) -> str:
+    """A toneless syllable folded the way recognizers confuse them: zh/z/j, ch/c/q, sh/s/x, n/l/r, and
+    -ng/-n; the medial i after j/q/x is dropped (jiao ~ zhao, xie ~ she)."""
+    if not syllable:
+        return ""
+    initial = next((i for i in _INITIALS if syllable.startswith(i)), "")
+    final = syllable[len(initial):]
+    if initial in ("j", "q", "x") and final == "i":
+        return initial + "|i"  # ji/qi/xi stay apart from zi/ci/si and zhi/chi/shi
+    if initial in ("j", "q", "x") and final.startswith("i") and len(final) > 1:
+        final = final[1:]
+    if final.endswith("ng"):
+        final = final[:-1]
+    return _MERGE_INITIAL.get(initial, initial) + "|" + final
+
+
+def syllables(text: str) -> list[str]:
+    """One fuzzy syllable per character of `text` ('' for a character that is not Chinese)."""
+    return list(_syllables(text))
+
+
+@lru_cache(maxsize=512)
+def _syllables(text: str) -> tuple[str, ...]:  # the rules and the model both read a text's pinyin
+    return tuple(fuzzy(s) for s in lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk)))
+
+
+@dataclass(frozen=True)
+class Rule:
+    service: str | None
+    reason: str
+    words: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...]
+    word_syllables: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    negators: tuple[str, ...]
+    not_negators: tuple[str, ...]
+    past: tuple[str, ...]
+    resolved: tuple[str, ...]
+    ongoing: tuple[str, ...]
+    negation_window: int
+    resolved_window: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    service: str | None
+    reason: str
+    found: str  # the words of the text that matched
+    start: int
+    end: int
+    how: str  # "text" | "pinyin" | "pattern"
+    cancelled: str | None = None  # why the hit does not count (negated, past, over)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules say about one text: urgent or not, the service, and the reasons (Chinese)."""
+
+    urgent: bool
+    service: str | None
+    hits: tuple[Hit, ...] = field(default=())
+    cancelled: tuple[Hit, ...] = field(default=())
+
+    @property
+    def reasons(self) -> list[str]:
+        out = [f"{h.reason}：“{h.found}”" + ("（按拼音识别）" if h.how == "pinyin" else "") for h in self.hits]
+        out += [f"未计入“{h.found}”：{h.cancelled}" for h in self.cancelled]
+        return out
+
+
+def _catalogue_rules(data: dict) -> list[dict]:
+    """Rules from the catalogue's emergency matters (their cue words), when the rule file asks for them."""
+    if not data.get("catalogue_words"):
+        return []
+    import csv
+
+    path = Path(__file__).resolve().parent.parent / "org" / "data" / "catalogue.csv"
+    if not path.is_file():
+        return []
+    ignore = set(data.get("catalogue_words_ignore", []))
+    with path.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if (r.get("emergency") or "").strip() in SERVICES]
+    return [{"service": r["emergency"].strip(), "reason": f"紧急事项：{r['name']}", "pinyin": False,
+             "words": [w for w in (r.get("keywords") or "").split() if len(w) >= 2 and w not in ignore]}
+            for r in rows]
+
+
+def parse_rules(data: dict) -> RuleSet:
+    rules = []
+    generic = [r for r in data["rules"] if r.get("service") is None]
+    specific = [r for r in data["rules"] if r.get("service") is not None]
+    # The catalogue's own emergency matters come first: the locality's catalogue decides the service.
+    for raw in _catalogue_rules(data) + specific + generic:
+        service = raw.get("service")
+        if service is not None and service not in SERVICES:
+            raise ValueError(f"unknown emergency service {service!r}")
+        words = tuple(w for w in raw.get("words", []) if w)
+        rules.append(Rule(service=service, reason=raw["reason"], words=words,
+                          patterns=tuple(re.compile(p) for p in raw.get("patterns", [])),
+                          word_syllables=tuple(tuple(syllables(w)) if raw.get("pinyin", True) else ()
+                                               for w in words)))
+    return RuleSet(rules=tuple(rules), negators=tuple(sorted(data["negators"], key=len, reverse=True)),
+                   not_negators=tuple(data.get("not_negators", [])), past=tuple(data["past"]),
+                   resolved=tuple(data["resolved"]), ongoing=tuple(data["ongoing"]),
+                   negation_window=int(data.get("negation_window", 4)),
+                   resolved_window=int(data.get("resolved_window", 40)))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> RuleSet:
+    return parse_rules(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """The rules from `path` (default: the packaged file), re-read when the file changes. A broken custom
+    file raises; callers fall back to the packaged rules (see `triage.engine`)."""
+    path = Path(path or DEFAULT_RULES).resolve()
+    return _load(str(path), path.stat().st_mtime)
+
+
+def _syllable_match(hay: list[str], needle: tuple[str, ...], at: int, text: str = "", word: str = "") -> bool:
+    """Fuzzy syllables equal (or the very character: 着 has several readings); a word of 3+ syllables may
+    differ in one syllable that keeps its initial (电梯困人 ~ 电梯快人)."""
+    slack = 1 if len(needle) >= 3 else 0
+    for i, want in enumerate(needle):
+        got = hay[at + i]
+        if got == want or (word and text[at + i] == word[i]):
+            continue
+        if not got or slack == 0 or got.split("|")[0] != want.split("|")[0]:
+            return False
+        slack -= 1
+    return True
+
+
+def _index(sylls: list[str]) -> dict[str, list[int]]:
+    where: dict[str, list[int]] = {}
+    for at, syllable in enumerate(sylls):
+        if syllable:
+            where.setdefault(syllable, []).append(at)
+    return where
+
+
+def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[int]]) -> list[Hit]:
+    hits = []
+    for word, needle in zip(rule.words, rule.word_syllables, strict=True):
+        start = text.find(word)
+        while start >= 0:
+            hits.append(Hit(rule.service, rule.reason, word, start, start + len(word), "text"))
+            start = text.find(word, start + 1)
+        if not needle or not all(needle):
+            continue
+        starts = set(where.get(needle[0], ()))
+        at = text.find(word[0])
+        while at >= 0 and len(starts) < 200:
+            starts.add(at)
+            at = text.find(word[0], at + 1)
+        if len(needle) >= 3:  # the first syllable may be the one that differs
+            starts.update(at - 1 for at in where.get(needle[1], ()) if at > 0)
+        for at in sorted(starts):
+            if at + len(needle) <= len(sylls) and _syllable_match(sylls, needle, at, text, word):
+                found = text[at:at + len(needle)]
+                same = sum(1 for a, b in zip(found, word, strict=True) if a == b)
+                if found != word and same >= (1 if len(word) <= 2 else 2):  # a homophone keeps a character
+                    hits.append(Hit(rule.service, rule.reason, found, at, at + len(needle), "pinyin"))
+    for pattern in rule.patterns:
+        for m in pattern.finditer(text):
+            hits.append(Hit(rule.service, rule.reason, m.group(0), m.start(), m.end(), "pattern"))
+    return hits
+
+
+def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str | None:
+    clause_start = breaks[bisect.bisect_right(breaks, hit.start) - 1] if breaks and breaks[0] <= hit.start else 0
+    before = text[max(clause_start, hit.start - rs.negation_window):hit.start]
+    lead = text[max(0, hit.start - rs.negation_window - 2):hit.end]
+    if any(n in before for n in rs.negators) and not any(n in lead for n in rs.not_negators):
+        return "前有否定词"
+    near = text[clause_start:min(len(text), hit.end + 20)]
+    goes_on = any(o in near for o in rs.ongoing)
+    past_word = (text[hit.end:hit.end + 1] == "过" and "过" not in hit.found) \
+        or any(p in text[clause_start:hit.start] for p in rs.past)
+    if past_word and not goes_on:
+        return "说的是过去的事"
+    tail = text[hit.end:min(len(text), hit.end + rs.resolved_window)]
+    for cue in rs.resolved:
+        at = tail.find(cue)
+        if at >= 0 and not any(o in tail[at + len(cue):] for o in rs.ongoing):
+            return f"已经过去（“{cue}”）"
+    return None
+
+
+def judge(text: str | None, rules: RuleSet) -> Verdict:
+    """The rules' verdict on one text (see the module doc). Never raises on odd input."""
+    text = (text or "")[:MAX_SCAN_CHARS]
+    if not text.strip():
+        return Verdict(urgent=False, service=None)
+    sylls = syllables(text)
+    where = _index(sylls)
+    live: list[Hit] = []
+    cancelled: list[Hit] = []
+    breaks = [m.end() for m in CLAUSE_END.finditer(text)]
+    for rule in rules.rules:
+        for hit in _word_hits(rule, text, sylls, where)[:MAX_HITS_PER_RULE]:
+            why = _why_cancelled(rules, text, hit, breaks)
+            if why is None:
+                live.append(hit)
+            else:
+                cancelled.append(Hit(hit.service, hit.reason, hit.found, hit.start, hit.end, hit.how, why))
+    live = _dedupe(live)
+    cancelled = [h for h in _dedupe(cancelled) if not any(_overlap(h, k) for k in live)]
+    if not live:
+        return Verdict(urgent=False, service=None, cancelled=tuple(cancelled))
+    service = next((h.service for h in live if h.service), None)
+    return Verdict(urgent=True, service=service, hits=tuple(live), cancelled=tuple(cancelled))
+
+
+def _overlap(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """Keep rule order (it decides the service) but drop a hit inside a longer one of the same service."""
+    out: list[Hit] = []
+    for hit in hits:
+        if any(_overlap(hit, k) and k.service == hit.service for k in out):
+            continue
+        out.append(hit)
+    return out
+
+
+__all__ = ["FALLBACK_SERVICE", "SERVICES", "Hit", "RuleSet", "Verdict", "fuzzy", "judge", "load_rules",
+           "parse_rules", "syllables"]
