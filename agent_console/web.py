@@ -73,5 +73,6 @@ def render_error(request: Request, exc: HotlineError) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         # htmx does not swap error responses; console.js shows this fragment as a toast.
         return templates.TemplateResponse(request, "_toast.html", {"message": message, "kind": "error"},
-                                          status_code=exc.http_status)
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=exc.http_status)
+                                          status_code=exc.http_status, headers=exc.headers)
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=exc.http_status,
+                                      headers=exc.headers)

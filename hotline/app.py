@@ -79,4 +79,4 @@ def error_response(exc: HotlineError) -> JSONResponse:
     body = {"error": exc.code, "message": exc.message}
     if exc.details:
         body["details"] = exc.details
-    return JSONResponse(status_code=exc.http_status, content=body)
+    return JSONResponse(status_code=exc.http_status, content=body, headers=exc.headers)

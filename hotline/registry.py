@@ -6,6 +6,7 @@ from ivr import models as _ivr  # noqa: F401
 from telephony import models as _telephony  # noqa: F401
 from telephony.screening import models as _screening  # noqa: F401
 from ticketing import models as _tickets  # noqa: F401
+from ticketing.access import models as _access  # noqa: F401
 from ticketing.deadlines import models as _deadlines  # noqa: F401
 from ticketing.kb import models as _kb  # noqa: F401
 from ticketing.org import models as _org  # noqa: F401

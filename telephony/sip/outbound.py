@@ -20,6 +20,7 @@ from collections import deque
 from pathlib import Path
 
 from hotline.errors import ConfigurationError, VendorError
+from hotline.redact import mask_number
 from hotline.settings import Settings
 from ivr.survey import SurveySpec
 from telephony.port import OutboundResult
@@ -48,7 +49,7 @@ class SipOutboundCalls:
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=bound, check=False, env=self._env())
         except subprocess.TimeoutExpired:
-            log.error("outbound call to %s did not finish within %.0fs", number, bound)
+            log.error("outbound call to %s did not finish within %.0fs", mask_number(number), bound)
             return OutboundResult(outcome="failed")
         for line in reversed(done.stdout.splitlines()):
             if line.startswith("{"):
@@ -203,7 +204,7 @@ def dial(settings: Settings, number: str, *, survey: SurveySpec) -> dict:
             else:
                 overdue, why = now > ring_until, "no answer"
             if overdue and not hung_up and session.hangup_reason is None:
-                log.warning("survey call to %s hung up by the dialer (%s)", number, why)
+                log.warning("survey call to %s hung up by the dialer (%s)", mask_number(number), why)
                 call.hangup(pj.CallOpParam(True))
                 hung_up = True
         result.update(outcome=outcome_for(code, answered), digit=session.rating if answered else None,
