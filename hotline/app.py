@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console import web as console
+from hotline import http_guard
 from hotline.context import AppContext
 from hotline.errors import ConcurrentUpdate, HotlineError
 from hotline.settings import Settings, get_settings
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         app.include_router(import_module(path).router)
 
     console.install(app)
+    http_guard.install(app, settings)  # body/JSON caps, rate limits, security headers, catch-all 500/503
 
     @app.exception_handler(HotlineError)
     async def _domain_error(request: Request, exc: HotlineError) -> Response:

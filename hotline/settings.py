@@ -35,6 +35,24 @@ class Settings(BaseSettings):
     )
 
     # --- input limits --------------------------------------------------------
+    http_max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted (larger: 413, refused before it is parsed)."
+    )
+    http_max_json_depth: int = Field(32, ge=2, description="Deepest JSON nesting accepted in a request body (deeper: 422).")
+    rate_limit_per_minute: float = Field(
+        60.0, ge=0, description="Anonymous routes (rate_limited_paths): requests a minute per client address "
+        "and route (in-process token bucket; 0 = no limit)."
+    )
+    rate_limit_burst: int = Field(30, ge=1, description="Anonymous routes: requests one address may send at once.")
+    rate_limited_paths: list[str] = Field(
+        ["/open311/", "/api/v1/auth/login", "/console/login"],
+        description="Path prefixes rate-limited per client address (each prefix its own bucket).",
+    )
+    console_csp: str = Field(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        description="Content-Security-Policy of the console (X-Frame-Options DENY is sent too).",
+    )
     max_title_chars: int = Field(200, ge=1, description="Longest ticket title.")
     max_content_chars: int = Field(20000, ge=1, description="Longest ticket content or reply.")
     max_note_chars: int = Field(4000, ge=1, description="Longest note, reason or comment.")
