@@ -123,7 +123,7 @@ class HttpGuard:
             if not started:
                 await self._answer(send_with_headers, path, exc.status, exc.code, exc.message, request_id,
                                    exc.headers)
-        except Exception as exc:  # noqa: BLE001 — the one place every unexpected error ends up
+        except Exception as exc:  # the one place every unexpected error ends up
             if isinstance(exc, OverflowError | sa_exc.DataError):
                 log.warning("request %s %s: value out of range: %s", request_id, path, exc.__class__.__name__)
                 status, code, message, headers = 422, "validation_failed", "a value is out of range", {}
