@@ -27,8 +27,30 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, description="Port the API binds to.")
     token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an API bearer token.")
     page_size_max: int = Field(200, ge=1, description="Largest page a list endpoint returns.")
-    login_max_failures: int = Field(5, ge=1, description="Failed logins in a row that lock an account.")
-    login_lockout_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
+    login_max_failures: int = Field(
+        10, ge=1, description="Failed logins from one client address within login_lockout_minutes that lock out "
+        "that address (429); the account itself stays usable from elsewhere."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="Window in which failed logins are counted; a lock lasts until its failures age out of it."
+    )
+    login_delay_after: int = Field(
+        3, ge=0, description="Failed logins (of the address or the username) after which each answer is delayed."
+    )
+    login_delay_max_seconds: float = Field(
+        2.0, ge=0, description="Longest delay of a failed login answer (doubles from 0.25 s after login_delay_after)."
+    )
+    login_account_max_failures: int = Field(
+        50, ge=1, description="Failed logins on one username within the window that lock the account "
+        "(only when they come from at least login_account_min_addresses addresses)."
+    )
+    login_account_min_addresses: int = Field(
+        3, ge=1, description="Different client addresses the failures must come from to lock an account."
+    )
+    login_known_address_days: int = Field(
+        90, ge=0, description="A locked account still accepts its correct password from an address that logged "
+        "in to it successfully within this many days."
+    )
     password_min_length: int = Field(8, ge=1, description="Shortest password a user may set.")
     roles_seeing_caller: list[str] = Field(
         ["agent", "supervisor", "admin"], description="Roles that see caller numbers unmasked."
@@ -45,7 +67,7 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(30, ge=1, description="Anonymous routes: requests one address may send at once.")
     rate_limited_paths: list[str] = Field(
-        ["/open311/", "/api/v1/auth/login", "/console/login"],
+        ["/open311/", "/api/v1/auth/token", "/console/login"],
         description="Path prefixes rate-limited per client address (each prefix its own bucket).",
     )
     console_csp: str = Field(

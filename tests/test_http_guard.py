@@ -32,7 +32,7 @@ def test_lone_surrogates_are_found_and_pairs_are_not():
     assert not has_lone_surrogate(b'{"t": "\\\\ud800"}')  # an escaped backslash, then plain text
 
 
-@pytest.mark.parametrize("path", [f"{V2}/requests.json", "/api/v1/auth/login", "/api/v1/tickets"])
+@pytest.mark.parametrize("path", [f"{V2}/requests.json", "/api/v1/auth/token", "/api/v1/tickets"])
 def test_2000_deep_json_is_refused_before_parsing(client, path):
     response = client.post(path, content=deep(2000), headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500 and "nested deeper" in response.text
@@ -50,7 +50,7 @@ def test_body_over_the_cap_is_413(client, context):
         for _ in range(10):
             yield b"x" * 1000
 
-    streamed = client.post("/api/v1/auth/login", content=chunks(), headers={"Content-Type": "application/json"})
+    streamed = client.post("/api/v1/auth/token", content=chunks(), headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413 and streamed.json()["error"] == "payload_too_large"
 
 
