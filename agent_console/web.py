@@ -26,7 +26,7 @@ ROUTERS = ["agent_console.views_auth", "agent_console.live", "agent_console.view
 ROUTERS += ["agent_console.views_kb", "agent_console.views_admin", "agent_console.views_admin_org",  # part 3
             "agent_console.views_admin_catalogue", "agent_console.views_admin_deadlines"]
 ROUTERS += ["agent_console.views_workbench", "agent_console.views_supervision", "agent_console.views_dashboard"]
-ROUTERS += ["agent_console.views_abuse"]
+ROUTERS += ["agent_console.views_abuse", "agent_console.views_access"]
 ROUTERS += ["agent_console.views_visits", "agent_console.views_visits_actions"]
 
 

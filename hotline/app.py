@@ -29,6 +29,7 @@ ROUTERS = [
     "ivr.views",
     "telephony.screening.views",
     "callbacks.views",
+    "ticketing.access.views",
 ]
 
 
