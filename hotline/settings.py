@@ -103,7 +103,13 @@ class Settings(BaseSettings):
 
     # --- Open311 GeoReport v2 (web and app channels) ------------------------------
     open311_api_keys: list[str] = Field(
-        [], description="API keys accepted on Open311 POST requests; empty = anyone may file a case."
+        [], description="API keys accepted on Open311 POST requests (posting needs one unless open311_open_posting)."
+    )
+    open311_open_posting: bool = Field(
+        False, description="Open311 POST requests without an api_key are accepted (an explicit decision to open it)."
+    )
+    public_token_secret: str | None = Field(
+        None, description="Key of the Open311 follow-up tokens; empty = a random key kept in data_dir/public_token.key."
     )
     open311_page_size: int = Field(50, ge=1, description="Open311 GET requests: cases returned by default.")
     open311_page_size_max: int = Field(1000, ge=1, description="Open311 GET requests: most cases per call.")

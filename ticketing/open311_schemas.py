@@ -99,6 +99,7 @@ class CreatedOut(BaseModel):
     service_request_id: str
     service_notice: str
     account_id: str | None = None
+    token: str | None = Field(None, description="Follow-up token for GET tokens/{token}.json (not guessable).")
 
 
 class TokenOut(BaseModel):
