@@ -83,6 +83,13 @@ class TokenBuckets:
             return wait
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    """A value the database or datetime arithmetic cannot hold (ids ≥ 2^63, year 1 minus an offset, 9999 + days)."""
+    if isinstance(exc, OverflowError | sa_exc.DataError):
+        return True
+    return isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, OverflowError)
+
+
 def _database_down(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
         return True
@@ -124,7 +131,7 @@ class HttpGuard:
                 await self._answer(send_with_headers, path, exc.status, exc.code, exc.message, request_id,
                                    exc.headers)
         except Exception as exc:  # the one place every unexpected error ends up
-            if isinstance(exc, OverflowError | sa_exc.DataError):
+            if _out_of_range(exc):
                 log.warning("request %s %s: value out of range: %s", request_id, path, exc.__class__.__name__)
                 status, code, message, headers = 422, "validation_failed", "a value is out of range", {}
             elif _database_down(exc):
@@ -208,7 +215,8 @@ class HttpGuard:
 
     async def _answer(self, send, path: str, status: int, code: str, message: str, request_id: str,
                       headers: dict[str, str]) -> None:
-        if path.startswith("/open311/"):
+        if path.startswith("/open311/"):  # Open311 answers bad input with 400, in its own error format
+            status = 400 if status == 422 else status
             content = [{"code": status, "description": message}]
         else:
             content = {"error": code, "message": message, "request_id": request_id}

@@ -53,6 +53,7 @@ from ticketing.schemas import TicketCreate
 
 log = logging.getLogger(__name__)
 INTAKE = Actor.system("open311")
+DATE_YEARS = range(1900, 3000)  # dates outside these years are typing errors (and overflow with offsets)
 CLOSED = [Status.CLOSED.value, Status.MERGED.value]
 OPEN = sorted(s.value for s in OPEN_STATUSES)
 
@@ -82,9 +83,7 @@ class Open311Route(APIRoute):
                 return open311_error(400, problems)
             except HTTPException as exc:
                 return open311_error(exc.status_code, str(exc.detail))
-            except Exception:
-                log.exception("open311 %s %s failed", request.method, request.url.path)
-                return open311_error(500, "internal error")
+            # Anything else reaches hotline.http_guard: logged, answered 500 (or 400/503) in this format.
 
         return guarded
 
@@ -208,6 +207,9 @@ def _when(ctx: AppContext, value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise ValidationFailed(f"{name} must be an ISO 8601 datetime, e.g. 2026-01-31T09:00:00+08:00",
                                field=name) from None
+    if parsed.year not in DATE_YEARS:
+        raise ValidationFailed(f"{name} must lie between the years {DATE_YEARS.start} and {DATE_YEARS.stop - 1}",
+                               field=name)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.settings.tz)
 
 

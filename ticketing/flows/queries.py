@@ -12,7 +12,7 @@ from ticketing import phones, service, states
 from ticketing.access import flows as access
 from ticketing.deadlines.sla import light_for
 from ticketing.enums import Role
-from ticketing.flows.common import load
+from ticketing.flows.common import can_see, load
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 from ticketing.schemas import (
@@ -58,10 +58,24 @@ def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> 
         supervise_count=ticket.supervise_count, reopen_count=ticket.reopen_count,
         merged_into=merged_into.get(ticket.merged_into_id) if ticket.merged_into_id else None,
         assignments=[AssignmentOut.model_validate(a) for a in ticket.assignments],
-        recording_url=ticket.recording_url, transcript=ticket.transcript, suggestions=ticket.suggestions,
+        recording_url=ticket.recording_url, transcript=ticket.transcript,
+        suggestions=_visible_suggestions(session, ticket.suggestions, actor),
         allowed_actions=states.allowed_actions(status=ticket.status, role=actor.role),
         created_at=ticket.created_at, version=ticket.version,
     )
+
+
+def _visible_suggestions(session: Session, suggestions: dict | None, actor: Actor) -> dict | None:
+    """Department staff see repeat hints only for cases their own unit takes part in."""
+    if actor.role != Role.DEPARTMENT or not suggestions or not suggestions.get("repeats"):
+        return suggestions
+    repeats = [r for r in suggestions["repeats"] if isinstance(r, dict) and r.get("number")]
+    visible = set()
+    for hint in repeats:
+        other = service.find_ticket(session, number=hint["number"])
+        if other is not None and can_see(other, actor):
+            visible.add(hint["number"])
+    return {**suggestions, "repeats": [r for r in repeats if r["number"] in visible]}
 
 
 def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, order: str, limit: int,
