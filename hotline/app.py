@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console import web as console
-from hotline import http_guard
+from hotline import http_guard, openapi_doc
 from hotline.context import AppContext
 from hotline.errors import ConcurrentUpdate, HotlineError
 from hotline.settings import Settings, get_settings
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
 
     console.install(app)
     http_guard.install(app, settings)  # body/JSON caps, rate limits, security headers, catch-all 500/503
+    openapi_doc.install(app, settings)  # every error status code and body declared on every operation
 
     @app.exception_handler(HotlineError)
     async def _domain_error(request: Request, exc: HotlineError) -> Response:
