@@ -135,7 +135,7 @@ class HttpGuard:
                 log.warning("request %s %s: value out of range: %s", request_id, path, exc.__class__.__name__)
                 status, code, message, headers = 422, "validation_failed", "a value is out of range", {}
             elif _database_down(exc):
-                log.error("request %s %s: database unavailable: %s", request_id, path, exc.__class__.__name__)
+                log.error("request %s %s: database unavailable: %s", request_id, path, str(exc).splitlines()[0][:200])
                 status, code, message = 503, "service_unavailable", "the database is unavailable; retry shortly"
                 headers = {"Retry-After": "5"}
             else:

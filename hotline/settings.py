@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Directory for the SQLite database, broker and beat files.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite file in data_dir.")
     broker_url: str | None = Field(None, description="Celery broker URL; default embedded SQLite broker.")
+    database_connect_timeout: float = Field(
+        5.0, gt=0, description="PostgreSQL: seconds to wait for a connection before the request fails with 503."
+    )
+    database_pool_timeout: float = Field(
+        10.0, gt=0, description="Seconds a request waits for a free pooled connection before it fails with 503."
+    )
     timezone: str = Field("Asia/Shanghai", description="Local time zone for deadlines and working days.")
     locality: str = Field("default", description="Which deadline rule set applies.")
 
