@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from json import dumps, loads
@@ -49,6 +50,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
+
+from hotline.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,39 @@ def _on_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
+MARKER_SUFFIX = ".created"
+
+
+def check_file(path: Path) -> None:
+    """Refuse to start on a broker file that was deleted: a marker beside it remembers that it existed.
+
+    Without the check, SQLite would silently make a new empty file — and processes still holding the old
+    (deleted) one would keep queueing into it, so tasks vanish without a word."""
+    marker = path.with_name(path.name + MARKER_SUFFIX)
+    if path.exists():
+        if not marker.exists():
+            marker.write_text(f"{_now().isoformat()}\n", encoding="utf-8")
+        return
+    if marker.exists():
+        since = marker.read_text(encoding="utf-8").strip()
+        raise ConfigurationError(
+            f"the embedded broker file {path} is missing, but this data directory had one (created {since}): "
+            f"it was deleted or moved. Tasks queued in it are lost (the beat sweeps re-enqueue due work). "
+            f"Restore the file, or delete {marker} to start with a new empty broker.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path).close()
+    marker.write_text(f"{_now().isoformat()}\n", encoding="utf-8")
+
+
+def check_settings(settings) -> None:
+    """`check_file` for the configured broker, when it is the embedded one (no-op for Redis etc.)."""
+    url = settings.resolved_broker_url
+    if url.startswith(SCHEME + "://"):
+        path = sqlite_url(url).split("///", 1)[-1]
+        if path and path != ":memory:":
+            check_file(Path(path))
+
+
 def engine_for(url: str, busy_timeout_ms: int = 30000) -> Engine:
     """One engine per (process, file): SQLite connections must not cross a fork."""
     key = (os.getpid(), url)
@@ -133,7 +169,7 @@ def engine_for(url: str, busy_timeout_ms: int = 30000) -> Engine:
         if engine is None:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                check_file(Path(path))
             engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000,
                                                       "check_same_thread": False})
             event.listen(engine, "connect", _on_connect(busy_timeout_ms))
