@@ -3,6 +3,7 @@ unknown, disabled and locked users, locks that strangers cannot make permanent, 
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -115,3 +116,21 @@ def test_admin_unlocks_an_account(app, client, users, context, strict):
         assert login(c, agent.username, PASSWORD).status_code == 200
     (row,) = audit(context, "login_unlocked")
     assert row.actor_role == "admin" and row.detail == {"username": agent.username, "cleared": 6}
+
+
+def test_admin_unlocks_from_the_console(app, client, users, context, strict):
+    from tests.test_console_admin import HX, console_login
+
+    agent, _ = users("agent")
+    admin, _ = users("admin")
+    for n in range(6):
+        with from_address(app, f"10.7.0.{n % 3}") as c:
+            login(c, agent.username, "wrong")
+    csrf = console_login(client, admin.username)
+    page = client.get("/console/admin/users")
+    assert "解除登录锁定" in page.text
+    done = client.post(f"/console/admin/users/{agent.id}/unlock", headers={"X-CSRF-Token": csrf, **HX})
+    assert done.status_code == 200 and "登录锁定已解除" in json.loads(done.headers["HX-Trigger"])["hotline-notice"]
+    with from_address(app, "10.8.0.1") as c:
+        assert login(c, agent.username, PASSWORD).status_code == 200
+    assert len(audit(context, "login_unlocked")) == 1
