@@ -134,3 +134,15 @@ def test_admin_unlocks_from_the_console(app, client, users, context, strict):
     with from_address(app, "10.8.0.1") as c:
         assert login(c, agent.username, PASSWORD).status_code == 200
     assert len(audit(context, "login_unlocked")) == 1
+
+
+def test_colleagues_behind_one_address_are_not_locked_out_by_each_others_typos(app, users, context, strict):
+    alice, _ = users("agent")
+    bob, _ = users("agent")
+    with from_address(app, "10.9.0.1") as office:
+        assert login(office, alice.username, PASSWORD).status_code == 200  # Alice works here
+        for _ in range(3):
+            assert login(office, bob.username, "typo").status_code == 401  # Bob mistypes: address locked
+        assert login(office, "stranger", PASSWORD).status_code == 429
+        assert login(office, alice.username, PASSWORD).status_code == 200  # known here: still admitted
+        assert login(office, bob.username, PASSWORD).status_code == 429  # never logged in from here

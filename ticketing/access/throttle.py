@@ -6,7 +6,8 @@ username (whether or not such a user exists, so unknown names behave like real o
 * after `login_delay_after` failures (of the address or the username) each further answer is delayed,
   doubling from 0.25 s up to `login_delay_max_seconds`;
 * an address with `login_max_failures` failures is refused outright (429 + Retry-After) until its failures
-  age out of the window — that is the first lock, and it only stops the guesser;
+  age out of the window — that is the first lock, and it only stops the guesser (users who logged in from
+  that address before still get through, so colleagues behind one NAT do not lock each other out);
 * an account is locked only after `login_account_max_failures` failures from at least
   `login_account_min_addresses` different addresses (a distributed attack). Even then the correct password
   from a known-good address — one that logged in to this account within `login_known_address_days` — works.
@@ -59,12 +60,14 @@ def check(session: Session, *, settings: Settings, username: str, client: str, n
     """Refuse a locked address (429); otherwise say whether the account is locked and how long to delay."""
     since = _since(settings, now)
     by_address = service.client_failures(session, client=client, since=since)
-    if by_address >= settings.login_max_failures:
-        raise TooManyRequests("too many failed logins from this address; try again later",
-                              retry_after=settings.login_lockout_minutes * 60)
     count, addresses, _last = service.account_failures(session, username=key(username), since=since)
     known = service.known_good_client(session, username=key(username), client=client,
                                       since=now - timedelta(days=settings.login_known_address_days))
+    # A shared address (an office behind NAT) locked by others' typos still admits a user who logged in from
+    # it before — unless that very username is being guessed.
+    if by_address >= settings.login_max_failures and (not known or count >= settings.login_max_failures):
+        raise TooManyRequests("too many failed logins from this address; try again later",
+                              retry_after=settings.login_lockout_minutes * 60)
     return Standing(account_locked=_account_locked(settings, count, addresses), known_address=known,
                     delay_seconds=delay_for(settings, max(by_address, count)))
 
