@@ -54,6 +54,13 @@ def _kind(digits: str) -> str | None:
     return None
 
 
+def _card_grouping(kind: str, sizes: list[int]) -> bool:
+    """How people split card numbers: ID cards 6-8-4 (region, birth date, sequence); bank cards in fours."""
+    if kind == "id_card":
+        return sizes == [6, 8, 4]
+    return all(n == 4 for n in sizes[:-1]) and 1 <= sizes[-1] <= 4
+
+
 def find(text: str) -> list[Found]:
     """Personal numbers in `text`, as spans of the original text. Within one run of digit groups the longest
     stretch of whole groups that forms a number wins; dates, amounts and case numbers (13 digits) are left."""
@@ -73,8 +80,8 @@ def find(text: str) -> list[Found]:
                 if "X" in digits[:-1].upper():
                     continue
                 kind = _kind(digits)
-                if kind != "phone" and j > i and any(len(g[2]) < 4 for g in groups[i:j + 1]):
-                    kind = None  # card numbers are written whole or in groups of 4+, not date + number
+                if kind != "phone" and j > i and not _card_grouping(kind, [len(g[2]) for g in groups[i:j + 1]]):
+                    kind = None  # written whole, or grouped the usual way — not a date + a number, not a UUID
                 if kind:
                     best = (j, kind, digits)
                     break

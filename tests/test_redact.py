@@ -97,3 +97,9 @@ def test_uvicorn_access_log_lines_are_masked(masked_logging):
 
 def test_the_app_installs_the_filter(app):
     assert getattr(logging.getLogRecordFactory(), "masks_numbers", False)
+
+
+def test_identifiers_in_log_lines_are_left_alone():
+    for text in ("task 12345678-1234-1234-1234-123456789012 succeeded", "trace 3f2a1b4c-1234-5678-9abc-def012345678",
+                 "order 2026-12-04-000123", "v1.2.3.4 on port 5060"):
+        assert mask_text(text) == text
