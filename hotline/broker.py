@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from json import dumps, loads
@@ -51,11 +50,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from hotline.errors import ConfigurationError
+from hotline.broker_file import SCHEME as BROKER_SCHEME
+from hotline.broker_file import check_file
 
 log = logging.getLogger(__name__)
 
-SCHEME = "hotline-sqlite"
+SCHEME = BROKER_SCHEME
 
 _LOCK = threading.Lock()
 _ENGINES: dict[tuple[int, str], Engine] = {}
@@ -126,39 +126,6 @@ def _on_begin(conn) -> None:
     # mid-transaction; read-only polls ask for a deferred BEGIN and never block producers.
     deferred = conn.get_execution_options().get("hotline_read_only", False)
     conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
-
-
-MARKER_SUFFIX = ".created"
-
-
-def check_file(path: Path) -> None:
-    """Refuse to start on a broker file that was deleted: a marker beside it remembers that it existed.
-
-    Without the check, SQLite would silently make a new empty file — and processes still holding the old
-    (deleted) one would keep queueing into it, so tasks vanish without a word."""
-    marker = path.with_name(path.name + MARKER_SUFFIX)
-    if path.exists():
-        if not marker.exists():
-            marker.write_text(f"{_now().isoformat()}\n", encoding="utf-8")
-        return
-    if marker.exists():
-        since = marker.read_text(encoding="utf-8").strip()
-        raise ConfigurationError(
-            f"the embedded broker file {path} is missing, but this data directory had one (created {since}): "
-            f"it was deleted or moved. Tasks queued in it are lost (the beat sweeps re-enqueue due work). "
-            f"Restore the file, or delete {marker} to start with a new empty broker.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sqlite3.connect(path).close()
-    marker.write_text(f"{_now().isoformat()}\n", encoding="utf-8")
-
-
-def check_settings(settings) -> None:
-    """`check_file` for the configured broker, when it is the embedded one (no-op for Redis etc.)."""
-    url = settings.resolved_broker_url
-    if url.startswith(SCHEME + "://"):
-        path = sqlite_url(url).split("///", 1)[-1]
-        if path and path != ":memory:":
-            check_file(Path(path))
 
 
 def engine_for(url: str, busy_timeout_ms: int = 30000) -> Engine:

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from hotline import broker, logmask
+from hotline import broker_file, logmask
 from hotline.errors import ConfigurationError
 from hotline.settings import get_settings
 
@@ -26,7 +26,7 @@ def main(log_level: str | None) -> None:
 def _broker_ready(settings) -> None:
     """Stop with a clear message when the embedded broker file was deleted."""
     try:
-        broker.check_settings(settings)
+        broker_file.check_settings(settings)
     except ConfigurationError as exc:
         raise click.ClickException(exc.message) from None
 

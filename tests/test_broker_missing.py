@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from hotline import broker
+from hotline import broker, broker_file
 from hotline.cli import main
 from hotline.errors import ConfigurationError
 from hotline.settings import get_settings
@@ -14,15 +14,15 @@ from hotline.settings import get_settings
 
 def test_first_start_creates_file_and_marker_then_a_deleted_file_is_refused(tmp_path):
     path = tmp_path / "broker.db"
-    broker.check_file(path)
+    broker_file.check_file(path)
     assert path.exists() and (tmp_path / "broker.db.created").exists()
-    broker.check_file(path)  # an existing file is fine
+    broker_file.check_file(path)  # an existing file is fine
     path.unlink()
     with pytest.raises(ConfigurationError, match="broker.db is missing") as info:
-        broker.check_file(path)
+        broker_file.check_file(path)
     assert "broker.db.created" in info.value.message and not path.exists()
     (tmp_path / "broker.db.created").unlink()  # the documented way to start over
-    broker.check_file(path)
+    broker_file.check_file(path)
     assert path.exists()
 
 
@@ -42,7 +42,7 @@ def test_commands_stop_with_a_clear_error(tmp_path, monkeypatch, command):
     monkeypatch.delenv("HOTLINE_BROKER_URL", raising=False)
     get_settings.cache_clear()
     try:
-        broker.check_settings(get_settings())
+        broker_file.check_settings(get_settings())
         (tmp_path / "broker.db").unlink()
         result = CliRunner().invoke(main, [command])
     finally:
