@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
 
 from abuse import flows, service
 from abuse.schemas import (
@@ -17,12 +19,16 @@ from abuse.schemas import (
     IncidentResult,
     ReasonIn,
 )
+from hotline.context import AppContext
 from hotline.deps import Ctx, ReadSession
+from ticketing.access import flows as access
 from ticketing.enums import Role
 from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1/abuse", tags=["abuse"])
 STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+Caller = Annotated[str | None, Query(max_length=40)]
+Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.post("/incidents", response_model=IncidentResult, status_code=201)
@@ -31,21 +37,25 @@ def report_incident(body: IncidentIn, actor: CurrentActor, context: Ctx) -> dict
 
 
 @router.get("/incidents", response_model=list[IncidentOut])
-def list_incidents(actor: CurrentActor, session: ReadSession, caller: str | None = None, kind: str | None = None,
-                   source: str | None = None, limit: int = 100) -> list[dict]:
+def list_incidents(actor: CurrentActor, session: ReadSession, context: Ctx, request: Request,
+                   caller: Caller = None, kind: Annotated[str | None, Query(max_length=32)] = None,
+                   source: Annotated[str | None, Query(max_length=32)] = None, limit: Limit = 100) -> list[dict]:
     actor.require(*STAFF)
     number = flows.caller_number(caller) if caller else None
-    rows = service.list_incidents(session, caller=number, kind=kind, source=source, limit=min(limit, 500))
+    _looked_up(context, request, actor, number)
+    rows = service.list_incidents(session, caller=number, kind=kind, source=source, limit=limit)
     return [flows.incident_row(i) for i in rows]
 
 
 @router.get("/blacklist", response_model=list[EntryOut])
-def list_entries(actor: CurrentActor, session: ReadSession, status: str | None = None, caller: str | None = None,
-                 appeal_status: str | None = None, limit: int = 100) -> list[dict]:
+def list_entries(actor: CurrentActor, session: ReadSession, context: Ctx, request: Request,
+                 status: Annotated[str | None, Query(max_length=32)] = None, caller: Caller = None,
+                 appeal_status: Annotated[str | None, Query(max_length=32)] = None, limit: Limit = 100) -> list[dict]:
     actor.require(*STAFF)
     number = flows.caller_number(caller) if caller else None
+    _looked_up(context, request, actor, number)
     rows = service.list_entries(session, status=status, caller=number, appeal_status=appeal_status,
-                                limit=min(limit, 500))
+                                limit=limit)
     return [flows.entry_row(e) for e in rows]
 
 
@@ -81,9 +91,9 @@ def decide_appeal(entry_id: int, body: AppealDecisionIn, actor: CurrentActor, co
 
 @router.get("/attempts", response_model=list[AttemptOut])
 def list_attempts(actor: CurrentActor, session: ReadSession, emergency: bool | None = None,
-                  unreviewed: bool = False, limit: int = 100) -> list[dict]:
+                  unreviewed: bool = False, limit: Limit = 100) -> list[dict]:
     actor.require(*STAFF)
-    rows = service.list_attempts(session, emergency=emergency, unreviewed=unreviewed, limit=min(limit, 500))
+    rows = service.list_attempts(session, emergency=emergency, unreviewed=unreviewed, limit=limit)
     return [flows.attempt_row(a) for a in rows]
 
 
@@ -93,6 +103,16 @@ def review_attempt(attempt_id: int, body: ReasonIn, actor: CurrentActor, context
 
 
 @router.get("/callers/{caller}", response_model=HistoryOut)
-def caller_history(caller: str, actor: CurrentActor, session: ReadSession) -> dict:
+def caller_history(caller: Annotated[str, Path(max_length=40)], actor: CurrentActor, session: ReadSession,
+                   context: Ctx, request: Request) -> dict:
     actor.require(*STAFF)
-    return flows.caller_history(session, caller=caller)
+    history = flows.caller_history(session, caller=caller)
+    _looked_up(context, request, actor, flows.caller_number(caller))
+    return history
+
+
+def _looked_up(context: AppContext, request: Request, actor, number: str | None) -> None:
+    """Audit a caller lookup (who, when, which number, which route)."""
+    access.seen(context, actor=actor, action="caller_lookup", caller=number,
+                client=request.client.host if request.client else None,
+                detail={"route": getattr(request.scope.get("route"), "path", "")})

@@ -24,6 +24,8 @@ ERROR_ZH = {
     "validation_failed": "输入有误", "not_found": "未找到，或无权查看", "unauthenticated": "请先登录",
     "permission_denied": "无权进行此操作", "conflict": "操作冲突", "invalid_transition": "当前状态不允许此操作",
     "concurrent_update": "工单已被他人修改，请刷新后重试", "locked": "账号已临时锁定", "internal_error": "系统错误",
+    "range_not_satisfiable": "请求的录音片段无效", "payload_too_large": "提交的内容过大",
+    "too_many_requests": "请求过于频繁，请稍后再试", "service_unavailable": "系统暂时不可用，请稍后再试",
 }
 
 

@@ -14,6 +14,7 @@ from abuse.models import ENTRY_STATUSES, KIND_LABELS
 from agent_console.forms import form_int, required_text
 from agent_console.session import CheckedActor, ConsoleActor
 from agent_console.templating import templates
+from ticketing.access import flows as access
 from ticketing.enums import Role
 
 router = APIRouter(prefix="/console/abuse", include_in_schema=False)
@@ -45,6 +46,12 @@ def abuse_page(request: Request, actor: ConsoleActor, status: str = "", caller: 
             "emergencies": service.list_attempts(session, emergency=True, unreviewed=True, limit=LIMIT),
             "audit": service.audit_for(session, caller=number, limit=4 * LIMIT) if number else [],
         }
+    ctx, client = request.app.state.context, request.client.host if request.client else None
+    access.seen(ctx, actor=actor, action="caller_lookup", caller=number, client=client,
+                detail={"route": "/console/abuse"})
+    access.seen_many(ctx, actor=actor, client=client, detail={"route": "/console/abuse"}, callers=[
+        *(e.caller for e in data["entries"]), *(i.caller for i in data["incidents"]),
+        *(a.caller for a in data["emergencies"])])
     done = request.query_params.get("done")
     data |= {"done": DONE_ZH.get(done) if done else None, "done_caller": request.query_params.get("done_caller", ""),
              "filters": {"status": status, "caller": caller, "kind": kind, "appeal": appeal},

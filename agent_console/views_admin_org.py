@@ -82,6 +82,15 @@ def activate_user(request: Request, user_id: int, actor: AdminPost) -> Response:
     return _users(request, message=f"用户 {user.username} 已启用")
 
 
+@router.post("/users/{user_id}/unlock")
+@shown_in_words
+def unlock_user(request: Request, user_id: int, actor: AdminPost) -> Response:
+    with request.app.state.context.sessions() as session:
+        user = org_flows.unlock_user(session, actor=actor, user_id=user_id,
+                                     client=request.client.host if request.client else None)
+    return _users(request, message=f"用户 {user.username} 的登录锁定已解除")
+
+
 @router.post("/users/{user_id}/password")
 @shown_in_words
 def reset_password(request: Request, user_id: int, actor: AdminPost, password: Text = "") -> Response:

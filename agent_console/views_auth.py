@@ -42,7 +42,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     ctx = request.app.state.context
     try:
         with ctx.sessions() as session:
-            issued = org_flows.login(session, settings=ctx.settings, username=username, password=password)
+            issued = org_flows.login(session, settings=ctx.settings, username=username, password=password,
+                                     client=request.client.host if request.client else "-")
     except HotlineError as exc:
         message = "用户名或密码错误" if exc.code == "unauthenticated" else error_text(exc)
         return login_page(request, error=message)

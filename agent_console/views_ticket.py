@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from agent_console.intake_hints import kb_matches
 from agent_console.live import newest_event_id
 from agent_console.places import district_names
 from agent_console.session import ConsoleActor
 from agent_console.templating import FIELD_ZH, local_time, templates, zh
+from hotline import byteranges
 from hotline.context import AppContext
 from ticketing import claims
 from ticketing.enums import Role
@@ -167,10 +169,24 @@ def ticket_page(request: Request, number: str, actor: ConsoleActor) -> Response:
 
 @router.get("/tickets/{number}/recording")
 def recording(request: Request, number: str, actor: ConsoleActor) -> Response:
-    """The call recording, with HTTP Range support for seeking. Every playback is audited as a "listen"
-    event: requests starting at byte 0 are recorded; the continuation ranges of one playback are not."""
-    range_header = request.headers.get("range", "")
-    continuation = range_header.startswith("bytes=") and not range_header.startswith("bytes=0-")
-    path = media.recording_path(request.app.state.context, number=number, actor=actor, audit=not continuation)
-    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-                        headers={"Cache-Control": "private, no-store"})
+    """The call recording, with HTTP Range support for seeking (single and multiple ranges, suffix ranges;
+    malformed or unsatisfiable ones get 416). Every request that serves bytes is audited with its ranges
+    (ticketing.flows.media.serve_recording); a playback from byte 0 is also a "listen" event of the case."""
+    served = media.serve_recording(request.app.state.context, number=number, actor=actor,
+                                   range_header=request.headers.get("range"),
+                                   client=request.client.host if request.client else None)
+    media_type = AUDIO_TYPES.get(served.path.suffix.lower(), "application/octet-stream")
+    headers = {"Cache-Control": "private, no-store", "Accept-Ranges": "bytes"}
+    if served.ranges is None:
+        headers["Content-Length"] = str(served.size)
+        return StreamingResponse(byteranges.read(served.path, 0, served.size - 1), media_type=media_type,
+                                 headers=headers)
+    if len(served.ranges) == 1:
+        start, end = served.ranges[0]
+        headers |= {"Content-Range": f"bytes {start}-{end}/{served.size}", "Content-Length": str(end - start + 1)}
+        return StreamingResponse(byteranges.read(served.path, start, end), status_code=206,
+                                 media_type=media_type, headers=headers)
+    boundary = secrets.token_hex(12)
+    return StreamingResponse(byteranges.multipart(served.path, served.ranges, served.size, media_type, boundary),
+                             status_code=206, media_type=f"multipart/byteranges; boundary={boundary}",
+                             headers=headers)

@@ -79,7 +79,7 @@ def ticket_visits(request: Request, number: str, actor: ConsoleActor) -> Respons
     """The 回访记录 section of the ticket page: every visit of the case with its attempts."""
     actor.require(*STAFF)
     ctx = request.app.state.context
-    queries.ticket_view(ctx, number=number, actor=actor)  # NotFound for a case the actor may not see
+    queries.ticket_view(ctx, number=number, actor=actor, audit=False)  # NotFound for a case the actor may not see
     with ctx.reader() as session:
         visits = service.visits_of(session, number=number)
         attempts = _with_attempts(session, [("", visits)])

@@ -29,8 +29,8 @@ ROUTERS = ["agent_console.views_auth", "agent_console.live", "agent_console.view
 ROUTERS += ["agent_console.views_kb", "agent_console.views_admin", "agent_console.views_admin_org",  # part 3
             "agent_console.views_admin_catalogue", "agent_console.views_admin_deadlines"]
 ROUTERS += ["agent_console.views_workbench", "agent_console.views_supervision", "agent_console.views_dashboard"]
-ROUTERS += ["agent_console.views_abuse", "agent_console.glossary", "agent_console.messages"]
-ROUTERS += ["agent_console.views_abuse"]
+ROUTERS += ["agent_console.views_abuse", "agent_console.views_access", "agent_console.glossary",
+            "agent_console.messages"]
 ROUTERS += ["agent_console.views_acd"]
 ROUTERS += ["agent_console.views_visits", "agent_console.views_visits_actions"]
 ROUTERS += ["agent_console.views_reports"]
@@ -86,8 +86,9 @@ def render_error(request: Request, exc: HotlineError) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         # htmx does not swap error responses; console.js shows this fragment as a toast.
         return templates.TemplateResponse(request, "_toast.html", {"message": message, "kind": "error"},
-                                          status_code=exc.http_status)
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=exc.http_status)
+                                          status_code=exc.http_status, headers=exc.headers)
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=exc.http_status,
+                                      headers=exc.headers)
 
 
 def _offline_docs(app: FastAPI) -> None:

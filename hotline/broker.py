@@ -50,9 +50,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from hotline.broker_file import SCHEME as BROKER_SCHEME
+from hotline.broker_file import check_file
+
 log = logging.getLogger(__name__)
 
-SCHEME = "hotline-sqlite"
+SCHEME = BROKER_SCHEME
 
 _LOCK = threading.Lock()
 _ENGINES: dict[tuple[int, str], Engine] = {}
@@ -133,7 +136,7 @@ def engine_for(url: str, busy_timeout_ms: int = 30000) -> Engine:
         if engine is None:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                check_file(Path(path))
             engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000,
                                                       "check_same_thread": False})
             event.listen(engine, "connect", _on_connect(busy_timeout_ms))

@@ -36,7 +36,8 @@ class AppContext:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url, connect_timeout=settings.database_connect_timeout,
+                             pool_timeout=settings.database_pool_timeout)
         context = cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
         context.enqueue = _send
         return context

@@ -63,7 +63,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, connect_timeout: float | None = None, **kwargs) -> Engine:
+    """`connect_timeout` (seconds, server databases): a database that does not answer fails the request fast
+    (503 from hotline.http_guard) instead of holding it for the operating system's TCP timeout."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -76,6 +78,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     # pings only a connection the server may have dropped.
     check = not kwargs.get("pool_pre_ping") and kwargs.get("poolclass") is None
     kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
+    if connect_timeout is not None and url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", max(1, round(connect_timeout)))
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
     engine = create_engine(url, **kwargs)

@@ -17,6 +17,11 @@ class HotlineError(Exception):
         self.message = message
         self.details = details
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (Retry-After, Content-Range)."""
+        return {}
+
 
 class ValidationFailed(HotlineError):
     http_status = 422
@@ -107,3 +112,41 @@ class AsrFailed(VendorError):
 
 class ConfigurationError(HotlineError):
     code = "configuration_error"
+
+
+class RangeNotSatisfiable(HotlineError):
+    """A Range header that is malformed or lies outside the file (HTTP 416, nothing is served)."""
+
+    http_status = 416
+    code = "range_not_satisfiable"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Range": f"bytes */{self.details.get('size', '*')}"}
+
+
+class PayloadTooLarge(HotlineError):
+    http_status = 413
+    code = "payload_too_large"
+
+
+class TooManyRequests(HotlineError):
+    """A rate limit or login throttle; details carry retry_after (seconds)."""
+
+    http_status = 429
+    code = "too_many_requests"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.details.get("retry_after", 1))))}
+
+
+class ServiceUnavailable(HotlineError):
+    """The database (or another backing service) is unreachable right now; retry shortly."""
+
+    http_status = 503
+    code = "service_unavailable"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.details.get("retry_after", 1))))}

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Directory for the SQLite database, broker and beat files.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite file in data_dir.")
     broker_url: str | None = Field(None, description="Celery broker URL; default embedded SQLite broker.")
+    database_connect_timeout: float = Field(
+        5.0, gt=0, description="PostgreSQL: seconds to wait for a connection before the request fails with 503."
+    )
+    database_pool_timeout: float = Field(
+        10.0, gt=0, description="Seconds a request waits for a free pooled connection before it fails with 503."
+    )
     timezone: str = Field("Asia/Shanghai", description="Local time zone for deadlines and working days.")
     locality: str = Field("default", description="Which deadline rule set applies.")
 
@@ -27,14 +33,54 @@ class Settings(BaseSettings):
     api_port: int = Field(8000, description="Port the API binds to.")
     token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an API bearer token.")
     page_size_max: int = Field(200, ge=1, description="Largest page a list endpoint returns.")
-    login_max_failures: int = Field(5, ge=1, description="Failed logins in a row that lock an account.")
-    login_lockout_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
+    login_max_failures: int = Field(
+        10, ge=1, description="Failed logins from one client address within login_lockout_minutes that lock out "
+        "that address (429); the account itself stays usable from elsewhere."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="Window in which failed logins are counted; a lock lasts until its failures age out of it."
+    )
+    login_delay_after: int = Field(
+        3, ge=0, description="Failed logins (of the address or the username) after which each answer is delayed."
+    )
+    login_delay_max_seconds: float = Field(
+        2.0, ge=0, description="Longest delay of a failed login answer (doubles from 0.25 s after login_delay_after)."
+    )
+    login_account_max_failures: int = Field(
+        50, ge=1, description="Failed logins on one username within the window that lock the account "
+        "(only when they come from at least login_account_min_addresses addresses)."
+    )
+    login_account_min_addresses: int = Field(
+        3, ge=1, description="Different client addresses the failures must come from to lock an account."
+    )
+    login_known_address_days: int = Field(
+        90, ge=0, description="A locked account still accepts its correct password from an address that logged "
+        "in to it successfully within this many days."
+    )
     password_min_length: int = Field(8, ge=1, description="Shortest password a user may set.")
     roles_seeing_caller: list[str] = Field(
         ["agent", "supervisor", "admin"], description="Roles that see caller numbers unmasked."
     )
 
     # --- input limits --------------------------------------------------------
+    http_max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted (larger: 413, refused before it is parsed)."
+    )
+    http_max_json_depth: int = Field(32, ge=2, description="Deepest JSON nesting accepted in a request body (deeper: 422).")
+    rate_limit_per_minute: float = Field(
+        60.0, ge=0, description="Anonymous routes (rate_limited_paths): requests a minute per client address "
+        "and route (in-process token bucket; 0 = no limit)."
+    )
+    rate_limit_burst: int = Field(30, ge=1, description="Anonymous routes: requests one address may send at once.")
+    rate_limited_paths: list[str] = Field(
+        ["/open311/", "/api/v1/auth/token", "/console/login"],
+        description="Path prefixes rate-limited per client address (each prefix its own bucket).",
+    )
+    console_csp: str = Field(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        description="Content-Security-Policy of the console (X-Frame-Options DENY is sent too).",
+    )
     max_title_chars: int = Field(200, ge=1, description="Longest ticket title.")
     max_content_chars: int = Field(20000, ge=1, description="Longest ticket content or reply.")
     max_note_chars: int = Field(4000, ge=1, description="Longest note, reason or comment.")
@@ -63,7 +109,13 @@ class Settings(BaseSettings):
 
     # --- Open311 GeoReport v2 (web and app channels) ------------------------------
     open311_api_keys: list[str] = Field(
-        [], description="API keys accepted on Open311 POST requests; empty = anyone may file a case."
+        [], description="API keys accepted on Open311 POST requests (posting needs one unless open311_open_posting)."
+    )
+    open311_open_posting: bool = Field(
+        False, description="Open311 POST requests without an api_key are accepted (an explicit decision to open it)."
+    )
+    public_token_secret: str | None = Field(
+        None, description="Key of the Open311 follow-up tokens; empty = a random key kept in data_dir/public_token.key."
     )
     open311_page_size: int = Field(50, ge=1, description="Open311 GET requests: cases returned by default.")
     open311_page_size_max: int = Field(1000, ge=1, description="Open311 GET requests: most cases per call.")

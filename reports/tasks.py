@@ -5,7 +5,7 @@ from celery import shared_task
 
 @shared_task(name="reports.sweep")
 def sweep() -> dict[str, int]:
-    from reports import schedule
     from hotline.context import worker_context
+    from reports import schedule
 
     return schedule.sweep(worker_context())

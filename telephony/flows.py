@@ -27,8 +27,18 @@ from ticketing import phones
 
 log = logging.getLogger(__name__)
 
-__all__ = ["call_started", "call_progress", "call_recorded", "call_ended", "process_call", "sweep_calls",
-           "ticket_status_words", "normalize_caller", "list_calls", "PROCESS_TASK"]
+__all__ = [
+    "PROCESS_TASK",
+    "call_ended",
+    "call_progress",
+    "call_recorded",
+    "call_started",
+    "list_calls",
+    "normalize_caller",
+    "process_call",
+    "sweep_calls",
+    "ticket_status_words",
+]
 
 MAX_SIP_ID = 128
 MAX_DIGITS = 64
@@ -51,7 +61,7 @@ def normalize_caller(raw: str | None) -> str | None:
         return phones.normalize(user)
     except (ValidationFailed, ValueError, TypeError, AttributeError):
         return None
-    except Exception:  # noqa: BLE001 - a caller ID must never stop a call from being logged
+    except Exception:
         log.warning("caller id %r could not be normalised", raw[:80], exc_info=True)
         return None
 

@@ -95,7 +95,7 @@ def _transcribe(recognizer: Recognizer, path: Path) -> Attempt:
     except VendorError as exc:
         log.warning("transcription of %s failed: %s", path.name, exc.message)
         return Attempt(None, f"{exc.code}: {exc.message}", exc.retryable or isinstance(exc, AsrUnavailable))
-    except Exception as exc:  # noqa: BLE001 - an engine crash must not lose the call
+    except Exception as exc:
         log.exception("recognizer %s crashed on %s", getattr(recognizer, "name", "?"), path.name)
         return Attempt(None, f"{type(exc).__name__}: {exc}")
 

@@ -41,6 +41,18 @@ def org(context):
     return org
 
 
+KEY = "test-channel-key"
+
+
+@pytest.fixture(autouse=True)
+def channel_key(settings, client, monkeypatch):
+    """Posting is closed by default: these tests file cases as a configured channel (web, WeChat) whose
+    key rides along as a query parameter of every POST (the body's api_key, when a test sends one, wins)."""
+    settings.open311_api_keys = [KEY]
+    post = client.post
+    monkeypatch.setattr(client, "post", lambda url, **kw: post(url, params=kw.pop("params", {"api_key": KEY}), **kw))
+
+
 @pytest.fixture
 def agent(users):
     return users("agent")
@@ -257,9 +269,36 @@ def test_get_by_id_has_the_spec_fields_and_no_personal_data(client, org, agent):
 
 def test_unknown_request_and_tokens(client, org):
     assert_open311_error(client.get(f"{V2}/requests/2026010199999.json"), 404, "2026010199999")
-    number = filed(client)
-    assert client.get(f"{V2}/tokens/{number}.json").json() == [{"token": number, "service_request_id": number}]
+    [created] = file(client)
+    number, token = created["service_request_id"], created["token"]
+    assert token != number and number in token
+    assert client.get(f"{V2}/tokens/{token}.json").json() == [{"token": token, "service_request_id": number}]
     assert_open311_error(client.get(f"{V2}/tokens/nope.json"), 404, "nope")
+    # The case number alone, or with a forged MAC, is no token.
+    assert_open311_error(client.get(f"{V2}/tokens/{number}.json"), 404, number)
+    assert_open311_error(client.get(f"{V2}/tokens/{number}.{'A' * 22}.json"), 404, "not found")
+
+
+def test_hidden_and_missing_cases_answer_alike(client, org, settings):
+    from ticketing import public_tokens
+
+    hidden = filed(client, **{"attribute[ticket_type]": "report"})
+    missing = str(int(hidden) + 1)
+    for path in ("requests/{}.json", "tokens/{}.json"):
+        def answer(number):
+            name = public_tokens.mint(settings, number) if path.startswith("tokens") else number
+            response = client.get(f"{V2}/{path.format(name)}")
+            return response.status_code, response.json()[0]["description"].replace(name, "X")
+        assert answer(hidden) == answer(missing) and answer(hidden)[0] == 404
+
+
+def test_posting_is_closed_unless_opened(client, context, settings, org):
+    settings.open311_api_keys = []
+    body = {"service_code": "roads", "description": "路灯坏了", "address_string": "某路"}
+    assert_open311_error(client.post(f"{V2}/requests.json", data=body), 403, "api_key")
+    assert ticket_count(context) == 0
+    settings.open311_open_posting = True
+    assert client.post(f"{V2}/requests.json", data=body).status_code == 201
 
 
 def test_case_closed_through_the_flows_shows_the_reply(client, context, org, users):

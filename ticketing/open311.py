@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -29,7 +29,7 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.deps import Ctx
 from hotline.errors import HotlineError, NotFound, PermissionDenied, ValidationFailed
-from ticketing import flows, service
+from ticketing import flows, public_tokens, service
 from ticketing.enums import LABELS_ZH, OPEN_STATUSES, Status
 from ticketing.models import Ticket
 from ticketing.open311_schemas import (
@@ -53,6 +53,7 @@ from ticketing.schemas import TicketCreate
 
 log = logging.getLogger(__name__)
 INTAKE = Actor.system("open311")
+DATE_YEARS = range(1900, 3000)  # dates outside these years are typing errors (and overflow with offsets)
 CLOSED = [Status.CLOSED.value, Status.MERGED.value]
 OPEN = sorted(s.value for s in OPEN_STATUSES)
 
@@ -82,9 +83,7 @@ class Open311Route(APIRoute):
                 return open311_error(400, problems)
             except HTTPException as exc:
                 return open311_error(exc.status_code, str(exc.detail))
-            except Exception:
-                log.exception("open311 %s %s failed", request.method, request.url.path)
-                return open311_error(500, "internal error")
+            # Anything else reaches hotline.http_guard: logged, answered 500 (or 400/503) in this format.
 
         return guarded
 
@@ -164,8 +163,9 @@ async def submitted(request: Request) -> dict[str, Any]:
 
 
 def check_api_key(ctx: AppContext, given: str | None) -> None:
+    """Posting needs one of open311_api_keys, unless the administrator opened it (open311_open_posting)."""
     keys = ctx.settings.open311_api_keys
-    if not keys:
+    if ctx.settings.open311_open_posting:
         return
     if given is None or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
         raise PermissionDenied("a valid api_key is required to submit requests")
@@ -191,7 +191,7 @@ def create_request(ctx: Ctx, raw: Annotated[dict[str, Any], Depends(submitted)])
     with ctx.reader() as session:
         due = service.get_ticket(session, number=number).due_at.astimezone(ctx.settings.tz)
     notice = f"您的诉求已受理，工单编号 {number}，承办单位将于 {due:%Y-%m-%d %H:%M} 前答复。"
-    return [CreatedOut(service_request_id=number, service_notice=notice)]
+    return [CreatedOut(service_request_id=number, service_notice=notice, token=public_tokens.mint(ctx.settings, number))]
 
 
 # --- following cases -----------------------------------------------------------------------------
@@ -206,6 +206,9 @@ def _when(ctx: AppContext, value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise ValidationFailed(f"{name} must be an ISO 8601 datetime, e.g. 2026-01-31T09:00:00+08:00",
                                field=name) from None
+    if parsed.year not in DATE_YEARS:
+        raise ValidationFailed(f"{name} must lie between the years {DATE_YEARS.start} and {DATE_YEARS.stop - 1}",
+                               field=name)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=ctx.settings.tz)
 
 
@@ -280,20 +283,25 @@ def _category_ids(session: Session, codes: list[str]) -> list[int]:
 
 
 @router.get("/v2/requests/{request_id}.{fmt}", response_model=list[RequestOut])
-def get_request(request_id: str, ctx: Ctx) -> list[RequestOut]:
+def get_request(request_id: Annotated[str, Path(max_length=32)], ctx: Ctx) -> list[RequestOut]:
+    """One case; a hidden one (举报) answers exactly like a missing one."""
     with ctx.reader() as session:
-        ticket = service.get_ticket(session, number=request_id)
-        if ticket.ticket_type in ctx.settings.open311_hidden_types:
+        ticket = service.find_ticket(session, number=request_id)
+        if ticket is None or ticket.ticket_type in ctx.settings.open311_hidden_types:
             raise NotFound(f"ticket {request_id} not found")
         return _present(ctx, session, [ticket])
 
 
 @router.get("/v2/tokens/{token}.{fmt}", response_model=list[TokenOut])
-def get_token(token: str, ctx: Ctx) -> list[TokenOut]:
-    """Requests are filed synchronously: the token a client may hold is the case number itself."""
+def get_token(token: Annotated[str, Path(max_length=80)], ctx: Ctx) -> list[TokenOut]:
+    """The case a token (given by POST requests) stands for. Forged or guessed tokens, missing cases and hidden
+    ones (举报) all get the same 404."""
+    number = public_tokens.number_of(ctx.settings, token)
     with ctx.reader() as session:
-        number = service.get_ticket(session, number=token).number
-    return [TokenOut(token=token, service_request_id=number)]
+        ticket = service.find_ticket(session, number=number) if number else None
+    if ticket is None or ticket.ticket_type in ctx.settings.open311_hidden_types:
+        raise NotFound(f"token {token} not found")
+    return [TokenOut(token=token, service_request_id=ticket.number)]
 
 
 # --- presenting cases without personal data ------------------------------------------------------

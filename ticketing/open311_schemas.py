@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from hotline.errors import ValidationFailed
+from hotline.redact import HIDDEN_PHONE, redact  # noqa: F401  (one redaction for every public output)
 from ticketing.enums import LABELS_ZH, Channel, TicketType
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -98,6 +99,7 @@ class CreatedOut(BaseModel):
     service_request_id: str
     service_notice: str
     account_id: str | None = None
+    token: str | None = Field(None, description="Follow-up token for GET tokens/{token}.json (not guessable).")
 
 
 class TokenOut(BaseModel):
@@ -260,18 +262,3 @@ def coordinates_of(text: str | None) -> tuple[float, float] | None:
     return (float(match.group(1)), float(match.group(2))) if match else None
 
 
-_PHONE = re.compile(r"(?<!\d)(?:(?:\+|00)?86[- ]?)?(?:1[3-9]\d(?:[- ]?\d{4}){2}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
-HIDDEN_PHONE = "[电话已隐去]"
-
-
-def redact(text: str | None, *, phones: set[str], names: set[str]) -> str | None:
-    """Blank every phone-like number, the case's caller numbers and its callers' names (two chars or more)."""
-    if not text:
-        return text
-    for phone in sorted(phones, key=len, reverse=True):
-        text = text.replace(phone, HIDDEN_PHONE)
-    text = _PHONE.sub(HIDDEN_PHONE, text)
-    for name in sorted(names, key=len, reverse=True):
-        if len(name) >= 2:
-            text = text.replace(name, "*" * len(name))
-    return text

@@ -45,10 +45,14 @@ class TicketCreate(StrictIn):
 
 
 class TriageIn(StrictIn):
-    ticket_type: TicketType | None = None
-    category_id: int | None = None
-    urgency: Urgency | None = None
-    title: str | None = Field(None, min_length=1, max_length=500)
+    """Only the fields sent change. ticket_type, urgency and title may be left out but never set to null (422:
+    a case always has them). An explicit "category_id": null clears the category (the case goes back to
+    "not yet classified"; the change is recorded in its history), as null clears address and district."""
+
+    ticket_type: TicketType = Field(None, description="Left out: unchanged. null is refused.")
+    category_id: int | None = Field(None, ge=1, lt=2**63, description="null clears the category (recorded).")
+    urgency: Urgency = Field(None, description="Left out: unchanged. null is refused.")
+    title: str = Field(None, min_length=1, max_length=500, description="Left out: unchanged. null is refused.")
     address: str | None = Field(None, max_length=300)
     district: str | None = Field(None, max_length=64)
     note: str | None = Field(None, max_length=NOTE_CEILING)

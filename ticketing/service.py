@@ -44,6 +44,11 @@ def add_ticket(session: Session, *, ticket: Ticket) -> Ticket:
     return ticket
 
 
+def find_ticket(session: Session, *, number: str) -> Ticket | None:
+    """One ticket by number, or None."""
+    return session.scalars(select(Ticket).where(Ticket.number == number).options(lazyload(Ticket.callers))).one_or_none()
+
+
 def get_ticket(session: Session, *, number: str, for_update: bool = False, assignments: bool = True) -> Ticket:
     """One ticket by number. Callers are loaded when read (the detail view counts them), not by every flow
     that locks the ticket; `assignments=False` leaves the assignments to load when first read, too (most

@@ -64,6 +64,8 @@ def list_tickets(
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
             raise ValidationFailed(f"{name} needs a UTC offset", field=name)
+        if value is not None and not 1900 <= value.year <= 2999:
+            raise ValidationFailed(f"{name} must lie between the years 1900 and 2999", field=name)
     if caller is not None and actor.role.value not in ctx.settings.roles_seeing_caller:
         raise ValidationFailed("your role may not search by caller number", field="caller")
     flt = TicketFilter(

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_console import web as console
+from hotline import http_guard, openapi_doc
 from hotline.context import AppContext
 from hotline.errors import ConcurrentUpdate, HotlineError
 from hotline.settings import Settings, get_settings
@@ -30,6 +31,7 @@ ROUTERS = [
     "acd.views",
     "callbacks.views",
     "ticketing.triage.views",
+    "ticketing.access.views",
 ]
 ROUTERS += ["reports.views", "agent_console.views_public"]
 
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         app.include_router(import_module(path).router)
 
     console.install(app)
+    http_guard.install(app, settings)  # body/JSON caps, rate limits, security headers, catch-all 500/503
+    openapi_doc.install(app, settings)  # every error status code and body declared on every operation
 
     @app.exception_handler(HotlineError)
     async def _domain_error(request: Request, exc: HotlineError) -> Response:
@@ -82,4 +86,4 @@ def error_response(exc: HotlineError) -> JSONResponse:
     body = {"error": exc.code, "message": exc.message}
     if exc.details:
         body["details"] = exc.details
-    return JSONResponse(status_code=exc.http_status, content=body)
+    return JSONResponse(status_code=exc.http_status, content=body, headers=exc.headers)

@@ -6,6 +6,8 @@ import logging
 
 import click
 
+from hotline import broker_file, logmask
+from hotline.errors import ConfigurationError
 from hotline.settings import get_settings
 
 
@@ -18,6 +20,15 @@ def main(log_level: str | None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not log_level or log_level.upper() != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    logmask.install()  # log lines carry masked numbers only
+
+
+def _broker_ready(settings) -> None:
+    """Stop with a clear message when the embedded broker file was deleted."""
+    try:
+        broker_file.check_settings(settings)
+    except ConfigurationError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @main.group()
@@ -42,6 +53,7 @@ def up() -> None:
     """Migrate, then run API, Celery worker and beat under one supervisor (Ctrl-C stops all)."""
     from wiring.runner import run_up
 
+    _broker_ready(get_settings())
     raise SystemExit(run_up(get_settings()))
 
 
@@ -55,6 +67,7 @@ def worker(celery_args: tuple[str, ...]) -> None:
     from wiring.celery_app import celery
 
     settings = get_settings()
+    _broker_ready(settings)
     celery.worker_main(["worker", "--loglevel", settings.log_level.upper(),
                         "--concurrency", str(settings.worker_concurrency), *celery_args])
 
@@ -66,6 +79,7 @@ def beat(celery_args: tuple[str, ...]) -> None:
     from wiring.celery_app import celery
 
     settings = get_settings()
+    _broker_ready(settings)
     celery.start(["beat", "--loglevel", settings.log_level.upper(), *celery_args])
 
 

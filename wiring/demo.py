@@ -90,7 +90,7 @@ def seed(ctx: AppContext, *, password: str) -> dict[str, int]:
             continue
         flows.dispatch(ctx, number=number, actor=agent, data=DispatchIn())
         if stage == "accepted":
-            lead = ticket_view(ctx, number=number, actor=agent).department_id
+            lead = ticket_view(ctx, number=number, actor=agent, audit=False).department_id
             code = next(c for c, dept_id in departments.items() if dept_id == lead)
             flows.accept(ctx, number=number, actor=Actor(id=dept_users[code], role=Role.DEPARTMENT,
                                                          name="承办人", department_id=lead))

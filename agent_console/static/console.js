@@ -35,6 +35,13 @@
   document.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.headers["X-CSRF-Token"] = csrf();
   });
+  // Forms marked data-reset-on-success are cleared after a successful request (no inline handlers: CSP).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (evt.detail.successful && form && form.hasAttribute && form.hasAttribute("data-reset-on-success")) {
+      form.reset();
+    }
+  });
   document.addEventListener("htmx:responseError", function (evt) {
     var text = fragmentText(evt.detail.xhr.responseText || "");
     toast(text && text.length < 300 ? text : "操作失败（" + evt.detail.xhr.status + "）", "error");

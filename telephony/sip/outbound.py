@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hotline.errors import ConfigurationError, VendorError
+from hotline.redact import mask_number
 from hotline.settings import Settings
 from hotline.supervisor import cli_argv
 from ivr.survey import SurveySpec
@@ -49,7 +50,7 @@ class SipOutboundCalls:
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=bound, check=False, env=self._env())
         except subprocess.TimeoutExpired:
-            log.error("outbound call to %s did not finish within %.0fs", number, bound)
+            log.error("outbound call to %s did not finish within %.0fs", mask_number(number), bound)
             return OutboundResult(outcome="failed")
         for line in reversed(done.stdout.splitlines()):
             if line.startswith("{"):
@@ -182,6 +183,6 @@ class Dialer:
             else:
                 overdue, why = now > ring_until, "no answer"
             if overdue and not hung_up and session.hangup_reason is None:
-                log.warning("survey call to %s hung up by the dialer (%s)", number, why)
+                log.warning("survey call to %s hung up by the dialer (%s)", mask_number(number), why)
                 call.hangup_call(0)
                 hung_up = True

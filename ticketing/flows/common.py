@@ -17,7 +17,7 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import ConcurrentUpdate, NotFound, PermissionDenied, ValidationFailed
 from ticketing import service, states
-from ticketing.enums import AssignmentRole, Role
+from ticketing.enums import AssignmentRole, Light, Role
 from ticketing.models import Ticket, TicketAssignment
 from ticketing.org.auth import Actor
 
@@ -137,3 +137,24 @@ def check_departments(session: Session, ctx: AppContext, department_ids: list[in
     from ticketing.org.catalogue import check_departments
 
     check_departments(session, department_ids=department_ids, max_age=ctx.settings.catalogue_cache_seconds)
+
+
+def recompute_deadlines(session: Session, ctx: AppContext, ticket: Ticket) -> dict:
+    """Deadlines of a case again from its acceptance (after a change of urgency or type), extensions kept."""
+    deadlines = policy(session, ctx)
+    due = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type)
+    extra = service.approved_extension_days(session, ticket_id=ticket.id)
+    if extra:
+        due = deadlines.extend(due, extra)
+    first = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type,
+                          kind="first_contact")
+    return assign(ticket, due_at=due, first_contact_due_at=first, light=Light.GREEN.value, overdue_raised=False)
+
+
+def assign_departments(session: Session, ctx: AppContext, ticket: Ticket, *, lead_id: int,
+                       co_ids: list[int]) -> None:
+    """Assign the lead department (主办) and co-handling units (协办), checking each is an active unit."""
+    co = sorted(set(co_ids) - {lead_id})
+    check_departments(session, ctx, [lead_id, *co])
+    service.add_assignments(session, ticket=ticket, roles=[(lead_id, AssignmentRole.LEAD.value),
+                                                           *((c, AssignmentRole.CO.value) for c in co)])

@@ -11,14 +11,15 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import ValidationFailed
 from ticketing import phones, service
-from ticketing.enums import AssignmentRole, Light, Status, TicketType, Urgency
+from ticketing.enums import Light, Status, TicketType, Urgency
 from ticketing.flows.common import (
     assign,
+    assign_departments,
     check_category,
-    check_departments,
     limit_text,
     load_record,
     policy,
+    recompute_deadlines,
     run,
     transition,
 )
@@ -96,7 +97,7 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
 
         try:
             auto_dispatch(ctx, number=number, hint=hint)
-        except Exception:  # noqa: BLE001 - the case is registered; the agent dispatches it by hand
+        except Exception:
             log.exception("automatic dispatch of %s failed", number)
     return number
 
@@ -131,21 +132,10 @@ def triage(ctx: AppContext, *, number: str, data: TriageIn, actor: Actor) -> Non
         check_downgrade(before=ticket.urgency, after=fields.get("urgency"), note=data.note)
         changes = assign(ticket, **fields)
         if "ticket_type" in changes or "urgency" in changes:
-            changes.update(_recompute_deadlines(session, ctx, ticket))
+            changes.update(recompute_deadlines(session, ctx, ticket))
         transition(session, ticket, actor, "triage", note=data.note, changes=changes)
 
     run(ctx, work)
-
-
-def _recompute_deadlines(session: Session, ctx: AppContext, ticket: Ticket) -> dict:
-    deadlines = policy(session, ctx)
-    due = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type)
-    extra = service.approved_extension_days(session, ticket_id=ticket.id)
-    if extra:
-        due = deadlines.extend(due, extra)
-    first = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type,
-                          kind="first_contact")
-    return assign(ticket, due_at=due, first_contact_due_at=first, light=Light.GREEN.value, overdue_raised=False)
 
 
 def dispatch(ctx: AppContext, *, number: str, data: DispatchIn, actor: Actor) -> None:
@@ -169,14 +159,6 @@ def dispatch(ctx: AppContext, *, number: str, data: DispatchIn, actor: Actor) ->
         transition(session, ticket, actor, "dispatch", note=data.note, changes=changes)
 
     run(ctx, work)
-
-
-def assign_departments(session: Session, ctx: AppContext, ticket: Ticket, *, lead_id: int,
-                       co_ids: list[int]) -> None:
-    co = sorted(set(co_ids) - {lead_id})
-    check_departments(session, ctx, [lead_id, *co])
-    service.add_assignments(session, ticket=ticket, roles=[(lead_id, AssignmentRole.LEAD.value),
-                                                           *((c, AssignmentRole.CO.value) for c in co)])
 
 
 def answer(ctx: AppContext, *, number: str, reply: str, actor: Actor, article_id: int | None = None) -> None:

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from hotline.context import AppContext
 from hotline.database import utcnow
 from ticketing import phones, service, states
+from ticketing.access import flows as access
 from ticketing.deadlines.sla import light_for
 from ticketing.enums import Role
-from ticketing.flows.common import load
+from ticketing.flows.common import can_see, load
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 from ticketing.schemas import (
@@ -29,10 +30,15 @@ def _light(ctx: AppContext, ticket: Ticket, now):
     return light_for(ticket.due_at, now, yellow_hours=ctx.settings.yellow_hours, closed_at=ticket.closed_at)
 
 
-def ticket_view(ctx: AppContext, *, number: str, actor: Actor) -> TicketOut:
+def ticket_view(ctx: AppContext, *, number: str, actor: Actor, audit: bool = True) -> TicketOut:
+    """The case as `actor` may see it. Showing the unmasked caller number is audited (caller_view) unless
+    `audit` is False (callers that only check access and show nothing)."""
     with ctx.reader() as session:
         ticket = load(session, number, actor, for_update=False)
-        return present(ctx, session, ticket, actor)
+        out = present(ctx, session, ticket, actor)
+    if audit and out.caller_phone:
+        access.seen(ctx, actor=actor, action="caller_view", caller=out.caller_phone, ticket_number=out.number)
+    return out
 
 
 def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> TicketOut:
@@ -52,10 +58,24 @@ def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> 
         supervise_count=ticket.supervise_count, reopen_count=ticket.reopen_count,
         merged_into=merged_into.get(ticket.merged_into_id) if ticket.merged_into_id else None,
         assignments=[AssignmentOut.model_validate(a) for a in ticket.assignments],
-        recording_url=ticket.recording_url, transcript=ticket.transcript, suggestions=ticket.suggestions,
+        recording_url=ticket.recording_url, transcript=ticket.transcript,
+        suggestions=_visible_suggestions(session, ticket.suggestions, actor),
         allowed_actions=states.allowed_actions(status=ticket.status, role=actor.role),
         created_at=ticket.created_at, version=ticket.version,
     )
+
+
+def _visible_suggestions(session: Session, suggestions: dict | None, actor: Actor) -> dict | None:
+    """Department staff see repeat hints only for cases their own unit takes part in."""
+    if actor.role != Role.DEPARTMENT or not suggestions or not suggestions.get("repeats"):
+        return suggestions
+    repeats = [r for r in suggestions["repeats"] if isinstance(r, dict) and r.get("number")]
+    visible = set()
+    for hint in repeats:
+        other = service.find_ticket(session, number=hint["number"])
+        if other is not None and can_see(other, actor):
+            visible.add(hint["number"])
+    return {**suggestions, "repeats": [r for r in repeats if r["number"] in visible]}
 
 
 def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, order: str, limit: int,
@@ -65,6 +85,8 @@ def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, or
         flt.visible_to_department = actor.department_id if actor.department_id is not None else -1
     if flt.caller_phone is not None:
         flt.caller_phone = phones.normalize(flt.caller_phone)
+        access.seen(ctx, actor=actor, action="caller_lookup", caller=flt.caller_phone,
+                    detail={"route": "tickets"})
     now = utcnow()
     with ctx.reader() as session:
         rows = service.list_tickets(session, flt=flt, now=now, yellow=timedelta(hours=ctx.settings.yellow_hours),

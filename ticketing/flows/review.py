@@ -12,6 +12,7 @@ from ticketing.deadlines.sla import light_for
 from ticketing.enums import AssignmentStatus, Status
 from ticketing.flows.common import (
     assign,
+    assign_departments,
     check_departments,
     limit_text,
     load_record,
@@ -20,7 +21,6 @@ from ticketing.flows.common import (
     run,
     transition,
 )
-from ticketing.flows.intake import assign_departments
 from ticketing.models import ExtensionRequest, ReturnRequest
 from ticketing.org.auth import Actor
 from ticketing.schemas import DecisionIn, ExtensionIn, ReopenIn, ReturnIn, ReviewReturnIn

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from fastapi import Depends, Header
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -80,13 +81,17 @@ def actor_for_token(session: Session, *, token: str) -> Actor:
     return Actor.of(user)
 
 
+BEARER = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token.")
+
+
 def current_actor(
     session: Annotated[Session, Depends(get_reader)],
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Actor:
-    if not authorization or not authorization.lower().startswith("bearer "):
+    """The actor of a bearer token (declared as the OpenAPI security scheme, not as a header parameter)."""
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthenticated("missing bearer token")
-    return actor_for_token(session, token=authorization.split(" ", 1)[1].strip())
+    return actor_for_token(session, token=credentials.credentials.strip())
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -5,16 +5,19 @@ Every admin write to departments, categories and dispatch rules is recorded as a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.database import utcnow
-from hotline.errors import Locked, Unauthenticated
+from hotline.errors import Unauthenticated
 from hotline.settings import Settings
+from ticketing.access import service as access
+from ticketing.access import throttle
 from ticketing.enums import Role
 from ticketing.org import service, versions
 from ticketing.org.auth import Actor, hash_password, issue_token, token_digest, verify_password
@@ -41,24 +44,22 @@ def _dummy_hash() -> str:
 # --- login ----------------------------------------------------------------------------------------
 
 
-def login(session: Session, *, settings: Settings, username: str, password: str) -> IssuedToken:
-    """Bearer token for valid credentials. Unknown user, wrong password and inactive account give the
-    same error; `login_max_failures` wrong passwords in a row lock the account (HTTP 423)."""
+def login(session: Session, *, settings: Settings, username: str, password: str, client: str = "-") -> IssuedToken:
+    """Bearer token for valid credentials. Wrong password, unknown user, inactive user and locked account give
+    the same 401 after the same delay; an address with too many failures gets 429 (ticketing.access.throttle)."""
     now = utcnow()
+    standing = throttle.check(session, settings=settings, username=username, client=client, now=now)
     user = service.find_user_by_username(session, username=username)
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        raise Unauthenticated(BAD_CREDENTIALS)
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(settings, user.locked_until)
-    if not verify_password(user.password_hash, password):
-        lock_until = now + timedelta(minutes=settings.login_lockout_minutes)
-        locked = service.record_login_failure(session, user_id=user.id, max_failures=settings.login_max_failures,
-                                              lock_until=lock_until)
+    right = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
+    if not right or not user.active or (standing.account_locked and not standing.known_address):
+        delay = standing.delay_seconds
+        if not right:
+            delay = throttle.failed(session, settings=settings, username=username, client=client, now=now)
         session.commit()
-        raise _locked(settings, lock_until) if locked else Unauthenticated(BAD_CREDENTIALS)
-    if not user.active:
+        if delay:
+            time.sleep(delay)
         raise Unauthenticated(BAD_CREDENTIALS)
+    throttle.succeeded(session, username=username, client=client, now=now)
     service.record_login_success(session, user_id=user.id)
     token = issue_token(session, user=user, ttl_hours=settings.token_ttl_hours)
     session.flush()
@@ -67,10 +68,15 @@ def login(session: Session, *, settings: Settings, username: str, password: str)
     return IssuedToken(access_token=token, expires_at=expires_at, role=user.role, user_id=user.id)
 
 
-def _locked(settings: Settings, until: datetime) -> Locked:
-    local = until.astimezone(settings.tz)
-    return Locked(f"too many failed logins; try again after {local:%Y-%m-%d %H:%M} ({settings.timezone})",
-                  locked_until=until.isoformat(), lockout_minutes=settings.login_lockout_minutes)
+def unlock_user(session: Session, *, actor: Actor, user_id: int, client: str | None = None) -> User:
+    """An administrator lifts the account lock: every failed attempt on it is forgotten (audited)."""
+    actor.require(*USER_ADMINS)
+    user = service.get_user(session, user_id=user_id, include_inactive=True)
+    throttle.unlock(session, username=user.username,
+                    by=access.Who(actor.id, actor.name, actor.role.value, client))
+    service.record_login_success(session, user_id=user.id)
+    session.commit()
+    return user
 
 
 def logout(session: Session, *, token: str) -> None:
@@ -108,6 +114,7 @@ def reset_password(session: Session, *, actor: Actor, settings: Settings, user_i
     actor.require(*USER_ADMINS)
     user = service.set_password(session, user_id=user_id, password=password,
                                 min_password_length=settings.password_min_length)
+    throttle.unlock(session, username=user.username, by=access.Who(actor.id, actor.name, actor.role.value))
     session.commit()
     return user
 

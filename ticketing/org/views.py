@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from hotline.context import AppContext
 from hotline.deps import Ctx, DbSession
@@ -56,8 +56,9 @@ def _page(context: AppContext, limit: int | None) -> int:
 
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
-def login(body: TokenRequest, session: DbSession, context: Ctx) -> TokenOut:
-    issued = flows.login(session, settings=context.settings, username=body.username, password=body.password)
+def login(body: TokenRequest, request: Request, session: DbSession, context: Ctx) -> TokenOut:
+    issued = flows.login(session, settings=context.settings, username=body.username, password=body.password,
+                         client=request.client.host if request.client else "-")
     return TokenOut(access_token=issued.access_token, expires_at=issued.expires_at, role=issued.role)
 
 
@@ -113,6 +114,13 @@ def deactivate_user(user_id: int, actor: CurrentActor, session: DbSession):
 def reset_password(user_id: int, body: PasswordReset, actor: CurrentActor, session: DbSession, context: Ctx):
     return flows.reset_password(session, actor=actor, settings=context.settings, user_id=user_id,
                                 password=body.password)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserOut, tags=["users"])
+def unlock_user(user_id: int, request: Request, actor: CurrentActor, session: DbSession):
+    """Lift a login lock (admin): the account's failed attempts are forgotten; audited as login_unlocked."""
+    return flows.unlock_user(session, actor=actor, user_id=user_id,
+                             client=request.client.host if request.client else None)
 
 
 # --- departments --------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def suggest(ctx: AppContext, text: str | None, *, menu_type: str | None = None,
     dispatch rule of the database's catalogue (ticketing.org.catalogue) overrides the packaged one."""
     try:
         hint = engine(ctx).suggest(text, menu_type=menu_type)
-    except Exception:  # noqa: BLE001 - last line of defence: the rules alone, never an exception
+    except Exception:
         log.exception("triage failed; falling back to the rule layer alone")
         from ticketing.triage import emergency
         verdict = emergency.judge(text, emergency.load_rules(None))
@@ -52,7 +52,7 @@ def suggest(ctx: AppContext, text: str | None, *, menu_type: str | None = None,
     if session is not None:
         try:
             _with_ids(session, ctx, hint)
-        except Exception:  # noqa: BLE001 - e.g. a database without the catalogue tables yet
+        except Exception:
             log.exception("triage could not look the suggestion up in the database")
             session.rollback()
     return hint
@@ -97,7 +97,7 @@ def auto_dispatch(ctx: AppContext, *, number: str, hint: dict) -> bool:
     matter = hint.get("matter") or {}
     if not hint.get("auto_dispatch") or not dept.get("id"):
         return False
-    from ticketing.flows.intake import assign_departments
+    from ticketing.flows.common import assign_departments
 
     def work(session: Session) -> bool:
         ticket = load_record(session, number, Actor.system("triage"))
@@ -120,14 +120,14 @@ def escalate(ctx: AppContext, *, number: str, hint: dict) -> bool:
     urgent time limits, as at registration. Returns True when the case changed."""
     if hint.get("urgency") != Urgency.URGENT.value:
         return False
-    from ticketing.flows.intake import _recompute_deadlines
+    from ticketing.flows.common import recompute_deadlines
 
     def work(session: Session) -> bool:
         ticket = load_record(session, number, Actor.system("triage"))
         if ticket.urgency == Urgency.URGENT.value or ticket.status not in tickets.OPEN:
             return False
         changes = assign(ticket, urgency=Urgency.URGENT.value)
-        changes.update(_recompute_deadlines(session, ctx, ticket))
+        changes.update(recompute_deadlines(session, ctx, ticket))
         changes["triage"] = [None, {"handoff": hint.get("handoff"), "reasons": hint.get("reasons", [])[:3]}]
         transition(session, ticket, Actor.system("triage"), "escalate", changes=changes)
         return True

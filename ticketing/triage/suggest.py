@@ -46,7 +46,7 @@ def _extract(text: str, cat: catalogue_data.Catalogue, matter_name: str | None) 
                 found = ext.extract(text, places)
                 title = ext.make_title(text, matter_name, TITLE_LIMIT)
                 return getattr(found, "district", None), getattr(found, "street", None), title, found
-        except Exception:  # noqa: BLE001 - extraction must not stop triage
+        except Exception:
             log.exception("extraction failed; using the gazetteer lookup")
     place = cat.find_place(text)
     title = _title(text, matter_name)
@@ -110,7 +110,7 @@ def suggest(text: str | None, *, rules: emergency.RuleSet, loaded: triage_model.
     if loaded.model is not None and evidence > 0:
         try:
             probs = loaded.model.predict([text])[0]
-        except Exception:  # noqa: BLE001 - a model failure leaves the rules in charge
+        except Exception:
             log.exception("triage model %s failed on a text; the rule layer still runs", loaded.version)
             reasons.append("分类模型出错，仅按规则判断")
     elif loaded.model is None:
@@ -183,7 +183,7 @@ class Engine:
     def rules(self) -> emergency.RuleSet:
         try:
             return emergency.load_rules(self.rules_path)
-        except Exception:  # noqa: BLE001 - a broken custom file falls back to the packaged rules
+        except Exception:
             log.exception("emergency rules %s cannot be used; using the packaged rules", self.rules_path)
             return emergency.load_rules(None)
 
