@@ -30,6 +30,12 @@ class Urgency(StrEnum):
     URGENT = "urgent"
 
 
+class Complexity(StrEnum):
+    SIMPLE = "simple"  # 简单
+    GENERAL = "general"  # 一般
+    COMPLEX = "complex"  # 复杂
+
+
 class Status(StrEnum):
     REGISTERED = "registered"  # 已登记
     TRIAGED = "triaged"  # 已分类
@@ -93,4 +99,5 @@ LABELS_ZH: dict[str, str] = {
     "closed": "已办结", "merged": "已并单", "green": "绿灯", "yellow": "黄灯", "red": "红灯",
     "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
+    "simple": "简单", "general": "一般", "complex": "复杂",
 }

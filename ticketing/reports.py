@@ -13,7 +13,7 @@ from hotline.database import utcnow
 from hotline.errors import ValidationFailed
 from hotline.settings import Settings
 from ticketing import reports_service as rs
-from ticketing.deadlines.sla import light_for
+from ticketing.deadlines.signals import Clock, case_light
 from ticketing.enums import Role
 from ticketing.flows.common import load
 from ticketing.org.auth import Actor
@@ -151,7 +151,8 @@ def overview(ctx: AppContext, *, period: Period, actor: Actor, now: datetime | N
     with ctx.reader() as session:
         by_channel = rs.intake_by(session, column="channel", start=period.start, end=period.end)
         by_type = rs.intake_by(session, column="ticket_type", start=period.start, end=period.end)
-        lights = rs.open_by_light(session, now=now or utcnow(), yellow=timedelta(hours=ctx.settings.yellow_hours))
+        lights = rs.open_by_light(session, now=now or utcnow(), yellow=timedelta(hours=ctx.settings.yellow_hours),
+                                  yellow_share=ctx.settings.yellow_share)
     return Overview(period=PeriodOut.of(period), intake_total=sum(by_channel.values()),
                     intake_by_channel=by_channel, intake_by_type=by_type, open_by_light=lights)
 
@@ -176,7 +177,7 @@ def pending_returns(ctx: AppContext, *, actor: Actor, limit: int = 100) -> list[
              "department_id": r.department_id, "suggested": names.get(r.suggested_department_id),
              "suggested_department_id": r.suggested_department_id, "reason": r.reason,
              "requested_at": r.requested_at, "due_at": t.due_at,
-             "light": light_for(t.due_at, now, yellow_hours=ctx.settings.yellow_hours).value}
+             "light": case_light(t, Clock.of(ctx.settings, now)).value}
             for r, t in rs.pending_returns(session, limit=limit)
         ]
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ticketing.deadlines.signals import Clock, case_light_expr
 from ticketing.enums import AssignmentRole
 from ticketing.models import ExtensionRequest, ReturnRequest, Ticket, TicketAssignment
 from ticketing.org.models import Department
@@ -63,15 +64,15 @@ def intake_by(session: Session, *, column: str, start: datetime, end: datetime) 
     return {value: int(n) for value, n in session.execute(stmt)}
 
 
-def open_by_light(session: Session, *, now: datetime, yellow: timedelta) -> dict[str, int]:
-    """Open cases by the light their deadline gives them now (same rule as the ticket lists)."""
-    stmt = select(
-        _count_if(Ticket.due_at < now),
-        _count_if(and_(Ticket.due_at >= now, Ticket.due_at < now + yellow)),
-        _count_if(Ticket.due_at >= now + yellow),
-    ).where(Ticket.status.in_(OPEN))
-    red, amber, green = session.execute(stmt).one()
-    return {"green": int(green or 0), "yellow": int(amber or 0), "red": int(red or 0)}
+def open_by_light(session: Session, *, now: datetime, yellow: timedelta,
+                  yellow_share: float = 0.5) -> dict[str, int]:
+    """Open cases by the light they show now (ticketing.deadlines.signals, as in the ticket lists)."""
+    clock = Clock(now=now, yellow_hours=yellow.total_seconds() / 3600.0, yellow_share=yellow_share)
+    light = case_light_expr(clock, dialect=session.get_bind().dialect.name)
+    stmt = select(light, func.count()).where(Ticket.status.in_(OPEN)).group_by(light)
+    counts = dict.fromkeys(("green", "yellow", "red"), 0)
+    counts.update({value: int(n) for value, n in session.execute(stmt)})
+    return counts
 
 
 def department_names(session: Session, *, active_only: bool = False) -> list[tuple[int, str]]:

@@ -18,7 +18,7 @@ from itertools import product
 from pathlib import Path
 
 from hotline.errors import ValidationFailed
-from ticketing.enums import Channel, TicketType, Urgency
+from ticketing.enums import Channel, Complexity, TicketType, Urgency
 
 PRESETS_FILE = Path(__file__).with_name("presets.json")
 MAX_AMOUNT = 1000  # sanity bound for a rule amount (hours or days)
@@ -34,12 +34,6 @@ class DeadlineUnit(StrEnum):
     WORKING_DAYS = "working_days"  # end of the Nth working day after the acceptance day
     NATURAL_DAYS = "natural_days"  # end of the Nth calendar day after the acceptance day
     HOURS = "hours"  # wall clock, never paused by holidays
-
-
-class Complexity(StrEnum):
-    SIMPLE = "simple"  # 简单
-    GENERAL = "general"  # 一般
-    COMPLEX = "complex"  # 复杂
 
 
 KINDS = frozenset(k.value for k in DeadlineKind)

@@ -69,6 +69,12 @@ def next_due(ticket: Any) -> datetime:
     return min(pending_dues(ticket).values(), default=ticket.due_at)
 
 
+def next_limit(ticket: Any) -> str:
+    """Which limit is next due: first_contact, reply or handle."""
+    pending = pending_dues(ticket)
+    return min(pending, key=lambda name: pending[name]) if pending else "handle"
+
+
 def case_light(ticket: Any, clock: Clock) -> Light:
     """The light a case shows in lists, on its page and in the sweep."""
     if ticket.closed_at is not None:

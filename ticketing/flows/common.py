@@ -121,10 +121,34 @@ def limit_text(text: str | None, *, limit: int, field: str) -> str | None:
     return text
 
 
-def policy(session: Session, ctx: AppContext):
-    from ticketing.deadlines.service import load_policy
+def policy(session: Session, ctx: AppContext, *, channel: str | None = None, locality: str | None = None):
+    """The deadline policy of the case's rule set: `locality` (the one it got), else the one for its channel."""
+    from ticketing.deadlines.service import load_policy, locality_for
 
-    return load_policy(session, settings=ctx.settings)
+    return load_policy(session, settings=ctx.settings, locality=locality or locality_for(ctx.settings, channel=channel))
+
+
+def clock(ctx: AppContext, now: datetime | None = None):
+    from ticketing.deadlines.signals import Clock
+
+    return Clock.of(ctx.settings, now or utcnow())
+
+
+def settled_light(ctx: AppContext, ticket: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Stored light and overdue flag after a flow changed a limit or met one: the light as it stands now,
+    except that a red not yet announced stays for the sweep to raise (with its overdue event, once)."""
+    from ticketing.deadlines.signals import case_light
+
+    light = case_light(ticket, clock(ctx, now)).value
+    if light == "red" and ticket.light != "red":
+        return {"light": ticket.light, "overdue_raised": False}
+    return {"light": light, "overdue_raised": light == "red"}
+
+
+def limit_fields(limits) -> dict[str, Any]:
+    """A ticket's columns for the limits it got (ticketing.deadlines.sla.Limits)."""
+    return {"due_at": limits.handle, "reply_due_at": limits.reply, "first_contact_due_at": limits.first_contact,
+            "limits": limits.stored()}
 
 
 def check_category(session: Session, ctx: AppContext, category_id: int) -> None:
