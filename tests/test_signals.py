@@ -7,12 +7,21 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hotline.settings import Settings
 from ticketing.deadlines.rulesets import preset_names
-from ticketing.deadlines.signals import Clock, case_light, case_light_expr, light_condition, limit_lights, next_due
+from ticketing.deadlines.signals import (
+    Clock,
+    case_light,
+    case_light_expr,
+    light_condition,
+    limit_lights,
+    next_due,
+)
 from ticketing.deadlines.sla import DeadlinePolicy
 from ticketing.enums import Channel, Complexity, Light, Status, TicketType, Urgency
 from ticketing.models import Ticket
