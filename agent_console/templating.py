@@ -42,6 +42,7 @@ FIELD_ZH = {
     "lead_department_id": "主办单位", "new_department_id": "改派单位", "working_days": "延期工作日",
     "reason": "理由", "note": "说明", "reply": "答复内容", "into": "目标工单", "accepted_at": "受理时间",
     "username": "用户名", "password": "密码", "department_id": "所属单位", "question": "问题", "answer": "答案",
+    "complexity": "复杂程度", "channel": "受理渠道", "locality": "规则集", "kind": "时限种类", "unit": "时限单位",
 }
 
 

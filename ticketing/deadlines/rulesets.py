@@ -74,6 +74,15 @@ def describe(key: RuleKey) -> str:
     return "/".join(part or "*" for part in key)
 
 
+def describe_zh(rule: str) -> str:
+    """A rule written by `describe` in Chinese, for the console: 办结时限·投诉·非紧急·复杂·全部渠道."""
+    from ticketing.enums import LABELS_ZH
+
+    kind, ticket_type, urgency, complexity, channel = (rule.split("/") + ["*"] * 5)[:5]
+    return "·".join([KIND_ZH.get(kind, kind), LABELS_ZH.get(ticket_type, "全部类型"), LABELS_ZH.get(urgency, urgency),
+                     COMPLEXITY_ZH.get(complexity, "任意复杂程度"), LABELS_ZH.get(channel, "全部渠道")])
+
+
 def check_rule(*, kind: str, urgency: str, unit: str, amount: int, ticket_type: str | None = None,
                complexity: str | None = None, channel: str | None = None) -> None:
     """Raise ValidationFailed unless the rule fields are from the known vocabularies and amount is sane."""
@@ -121,7 +130,7 @@ class RuleSet:
                     raise ValidationFailed(
                         f"rule set {self.name}: rules {describe(best)} and {describe(other)} overlap "
                         f"(both apply to {describe(query)}, neither is more specific)",
-                        rule=describe(other), locality=self.name)
+                        rule=describe(other), other=describe(best), problem="overlap", locality=self.name)
         self._memo[query] = best
         return best
 
@@ -138,7 +147,7 @@ class RuleSet:
                              sorted(CHANNELS)):
             if self.winner(query) is None:
                 raise ValidationFailed(f"rule set {self.name}: no rule covers {describe(query)} (a gap)",
-                                       rule=describe(query), locality=self.name)
+                                       rule=describe(query), problem="gap", locality=self.name)
 
     def overlaid(self, rules: Mapping[tuple, RuleSpec], *, name: str | None = None) -> RuleSet:
         """This set with `rules` added (same key: replaced)."""

@@ -1,0 +1,52 @@
+"""系统管理 → 办理时限 (issue 15): an admin picks a locality's rule set, edits it with a reason (audited,
+checked for overlaps, said in Chinese), and previews all three nested limits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.test_console_admin import HX, console_login
+from ticketing.deadlines.models import DeadlineRuleChange
+
+
+def test_admin_edits_a_locality_rule_set(client, users, context):
+    admin, _ = users("admin")
+    csrf = console_login(client, admin.username)
+    post = {"headers": {"X-CSRF-Token": csrf, **HX}}
+    page = client.get("/console/admin/deadlines", params={"locality": "chongming"})
+    assert page.status_code == 200
+    assert "崇明 办不成事“1-3-5”" in page.text and "1个工作日内联系群众" in page.text
+    assert 'id="rule-handle-any-normal-complex-any"' in page.text and "预设" in page.text
+    assert "规则集：default" not in page.text and "系统默认" in page.text  # the select names sets in Chinese
+
+    saved = client.post("/console/admin/deadlines/rules", data={
+        "locality": "chongming", "kind": "handle", "urgency": "normal", "complexity": "complex", "unit": "working_days",
+        "amount": "7", "reason": "区里延长复杂事项时限"}, **post)
+    assert saved.status_code == 200, saved.text
+    assert "已调整" in saved.text and "区里延长复杂事项时限" in saved.text and "办结时限·全部类型·非紧急·复杂·全部渠道" in saved.text
+    with context.sessions() as s:
+        change = s.scalars(select(DeadlineRuleChange)).one()
+        assert (change.locality, change.actor_name, change.after) == ("chongming", admin.display_name,
+                                                                       {"unit": "working_days", "amount": 7})
+
+    overlap = client.post("/console/admin/deadlines/rules", data={
+        "locality": "chongming", "kind": "handle", "urgency": "normal", "channel": "web", "unit": "working_days",
+        "amount": "2"}, **post)
+    assert overlap.status_code == 422 and "重叠" in overlap.text and "受理渠道" not in overlap.text
+    assert "办结时限·全部类型·非紧急·全部渠道" not in overlap.text and "网站" in overlap.text
+    with context.sessions() as s:
+        assert len(s.scalars(select(DeadlineRuleChange)).all()) == 1  # nothing written
+
+    preview = client.get("/console/admin/deadlines/preview", params={
+        "accepted_at": "2026-11-04T10:00", "urgency": "normal", "complexity": "complex", "locality": "chongming"})
+    assert "2026-11-13 23:59" in preview.text and "2026-11-05 23:59" in preview.text and "答复到期" in preview.text
+    later = client.get("/console/admin/deadlines/preview", params={"accepted_at": "2031-05-06T10:00"})
+    assert "2031 年的法定节假日尚未公布" in later.text
+
+    undone = client.post("/console/admin/deadlines/rules/delete", data={
+        "locality": "chongming", "kind": "handle", "urgency": "normal", "complexity": "complex", "reason": "恢复"}, **post)
+    assert undone.status_code == 200 and "已调整" not in undone.text.split("修改记录")[0]
+    bad = client.post("/console/admin/deadlines/rules", data={
+        "locality": "chongming", "kind": "handle", "urgency": "normal", "complexity": "hard", "unit": "hours",
+        "amount": "2"}, **post)
+    assert bad.status_code == 422 and "复杂程度" in bad.text
