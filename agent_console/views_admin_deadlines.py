@@ -165,7 +165,7 @@ def delete_rule(request: Request, actor: AdminPost, kind: Text = "handle", ticke
             return rejected
         session.commit()
     service.invalidate_policy_cache()
-    return _rules(request, locality=name, message="已撤销调整，恢复为预设或默认时限")
+    return _rules(request, locality=name, message="时限规则已删除，恢复为预设或默认时限")
 
 
 @router.get("/deadlines/preview")

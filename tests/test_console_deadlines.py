@@ -50,3 +50,21 @@ def test_admin_edits_a_locality_rule_set(client, users, context):
         "locality": "chongming", "kind": "handle", "urgency": "normal", "complexity": "hard", "unit": "hours",
         "amount": "2"}, **post)
     assert bad.status_code == 422 and "复杂程度" in bad.text
+
+
+def test_a_missed_first_contact_shows_on_the_case_page_and_in_the_api(client, users, context):
+    from tests.factories import new_ticket
+    from tests.test_console_workbench import console_login as login_user
+
+    agent, agent_h = users("agent")
+    # accepted long before any run of the suite: every limit is missed, and the first contact shows it
+    case = new_ticket(client, agent_h, accepted_at="2025-11-03T09:00:00+08:00")
+    body = client.get(f"/api/v1/tickets/{case['number']}", headers=agent_h).json()
+    assert body["lights"]["first_contact"] == "red" and body["light"] == "red"
+    assert body["complexity"] == "general" and body["rule_set"] == "default"
+    assert body["first_contact_due_at"] <= body["reply_due_at"] <= body["due_at"]
+    login_user(client, agent)
+    page = client.get(f"/console/tickets/{case['number']}")
+    assert page.status_code == 200
+    assert '<dd data-limit="first_contact"><span class="light red" aria-hidden="true"></span> 红灯' in page.text
+    assert "复杂程度" in page.text and "答复时限" in page.text
