@@ -184,3 +184,29 @@ def test_cli_warns_when_a_holiday_year_is_not_published(cli_env):
     result = CliRunner().invoke(sla, ["due", "--accepted-at", "2031-05-06T10:00"])
     assert result.exit_code == 0 and result.stdout.strip() == "2031-05-09T23:59:59+08:00"  # weekends only
     assert "2031" in result.stderr and "not published" in result.stderr
+
+
+# --- REST ------------------------------------------------------------------------------------------------
+def test_rest_rules_take_complexity_channel_and_reason(client, users):
+    _, admin = users("admin")
+    _, agent = users("agent")
+    rule = {"locality": "laishan", "kind": "first_contact", "urgency": "normal", "channel": "hall",
+            "unit": "hours", "amount": 12, "reason": "窗口诉求当天联系"}
+    saved = client.put("/api/v1/deadline-rules", json=rule, headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["channel"], saved.json()["complexity"]) == ("hall", None)
+    assert client.put("/api/v1/deadline-rules", json=rule, headers=agent).status_code == 403
+    listed = client.get("/api/v1/deadline-rules", params={"locality": "laishan"}, headers=agent).json()
+    assert [(r["kind"], r["channel"], r["amount"]) for r in listed] == [("first_contact", "hall", 12)]
+    overlap = client.put("/api/v1/deadline-rules", headers=admin, json={
+        "locality": "laishan", "kind": "first_contact", "urgency": "normal", "ticket_type": "help",
+        "unit": "hours", "amount": 6})
+    assert overlap.status_code == 422 and "first_contact/help/normal/*/*" in overlap.text
+    preview = client.post("/api/v1/deadlines/preview", headers=agent, json={
+        "accepted_at": "2026-11-04T10:00:00+08:00", "locality": "laishan", "channel": "hall"}).json()
+    assert preview["first_contact_due_at"] == "2026-11-04T22:00:00+08:00"
+    assert preview["reply_due_at"] == "2026-11-06T23:59:59+08:00" and preview["locality"] == "laishan"
+    assert preview["calendar_warnings"] == []
+    gone = client.delete("/api/v1/deadline-rules", headers=admin, params={
+        "locality": "laishan", "kind": "first_contact", "urgency": "normal", "channel": "hall", "reason": "撤销"})
+    assert gone.status_code == 204
