@@ -68,3 +68,27 @@ def test_a_missed_first_contact_shows_on_the_case_page_and_in_the_api(client, us
     assert page.status_code == 200
     assert '<dd data-limit="first_contact"><span class="light red" aria-hidden="true"></span> 红灯' in page.text
     assert "复杂程度" in page.text and "答复时限" in page.text
+
+
+def test_agent_sets_complexity_at_triage_and_changes_it_only_with_a_reason(client, users, context):
+    from tests.factories import new_ticket
+    from tests.test_console_workbench import console_login as login_user
+
+    agent, agent_h = users("agent")
+    number = new_ticket(client, agent_h)["number"]
+    headers = login_user(client, agent)
+    first = client.post(f"/console/tickets/{number}/triage", headers=headers,
+                        data={"ticket_type": "complaint", "urgency": "normal", "complexity": "simple"})
+    assert first.status_code == 200, first.text
+    assert "修改需在备注中写明原因" in client.get(f"/console/tickets/{number}").text
+    refused = client.post(f"/console/tickets/{number}/triage", headers=headers,
+                          data={"ticket_type": "complaint", "urgency": "normal", "complexity": "complex"})
+    assert refused.status_code == 422
+    changed = client.post(f"/console/tickets/{number}/triage", headers=headers,
+                          data={"ticket_type": "complaint", "urgency": "normal", "complexity": "complex",
+                                "note": "涉及住建和城管两个部门"})
+    assert changed.status_code == 200
+    body = client.get(f"/api/v1/tickets/{number}", headers=agent_h).json()
+    assert body["complexity"] == "complex"
+    events = client.get(f"/api/v1/tickets/{number}/events", headers=agent_h).json()
+    assert events[-1]["changes"]["complexity"] == ["simple", "complex"] and events[-1]["note"] == "涉及住建和城管两个部门"
