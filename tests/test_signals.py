@@ -72,6 +72,10 @@ def _clock(now) -> Clock:
 def test_limits_nest_and_no_case_is_born_yellow_or_red(key, accepted):
     limits = _limits(key, accepted)
     assert accepted <= limits.first_contact <= limits.reply <= limits.handle
+    name, ticket_type, urgency, complexity, channel = key
+    for kind in ("first_contact", "reply", "handle"):  # due() takes a shorter path to the same answer
+        assert POLICIES[name].due(accepted, kind=kind, urgency=urgency.value, ticket_type=ticket_type.value,
+                                  complexity=complexity.value, channel=channel.value) == getattr(limits, kind)
     case = _case(limits, accepted)
     assert case_light(case, _clock(accepted)) == Light.GREEN
     assert set(limit_lights(case, _clock(accepted)).values()) == {"green"}

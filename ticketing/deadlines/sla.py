@@ -37,6 +37,8 @@ __all__ = ["KINDS", "MAX_AMOUNT", "UNITS", "URGENCIES", "Complexity", "DeadlineK
            "yellow_window"]
 
 DEFAULT_COMPLEXITY = Complexity.GENERAL.value
+_HOURS, _NATURAL_DAYS = DeadlineUnit.HOURS.value, DeadlineUnit.NATURAL_DAYS.value
+_OUTER = {kind: NESTED[i:] for i, kind in enumerate(NESTED)}  # a limit and the ones that bound it
 
 
 def default_rules(settings: Settings) -> dict[tuple[str, str], RuleSpec]:
@@ -101,6 +103,8 @@ class DeadlinePolicy:
         base = rule_set or RuleSet(name, {})
         self.rule_set = base.overlaid({full_key(k): v for k, v in (rules or {}).items()}, name=base.name)
         self.name = self.rule_set.name
+        self._specs: dict[RuleKey, RuleSpec] = {}
+        self._chains: dict[RuleKey, tuple[RuleSpec, ...]] = {}
 
     @classmethod
     def from_settings(
@@ -120,8 +124,16 @@ class DeadlinePolicy:
 
     def rule_for(self, *, kind: str, urgency: str, ticket_type: str | None, complexity: str | None = None,
                  channel: str | None = None) -> RuleSpec:
-        """The most specific rule of the set, then the Settings default for (kind, urgency)."""
-        spec = self.rule_set.resolve((kind, ticket_type, urgency, complexity or DEFAULT_COMPLEXITY, channel))
+        """The most specific rule of the set, then the Settings default for (kind, urgency). Memoized."""
+        key = (kind, ticket_type, urgency, complexity or DEFAULT_COMPLEXITY, channel)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = self._specs[key] = self._resolve(key)
+        return spec
+
+    def _resolve(self, key: RuleKey) -> RuleSpec:
+        kind, urgency = key[0], key[2]
+        spec = self.rule_set.resolve(key)
         if spec is None:
             spec = self._defaults.get((kind, urgency))
             if spec is None and kind == DeadlineKind.REPLY.value:
@@ -133,9 +145,9 @@ class DeadlinePolicy:
         return spec
 
     def _raw_due(self, accepted_at: datetime, spec: RuleSpec) -> datetime:
-        if spec.unit == DeadlineUnit.HOURS.value:
+        if spec.unit == _HOURS:
             return (accepted_at + timedelta(hours=spec.amount)).astimezone(UTC)
-        if spec.unit == DeadlineUnit.NATURAL_DAYS.value:
+        if spec.unit == _NATURAL_DAYS:
             return self.calendar.end_of_nth_day_after(accepted_at, spec.amount)
         return self.calendar.end_of_nth_workday_after(accepted_at, spec.amount)
 
@@ -157,9 +169,27 @@ class DeadlinePolicy:
         """When a case accepted at `accepted_at` is due (UTC), for one kind of limit (nested as in `limits`)."""
         if kind not in KINDS:
             raise ValidationFailed(f"unknown deadline kind {kind!r}", allowed=sorted(KINDS))
-        limits = self.limits(accepted_at, urgency=urgency, ticket_type=ticket_type, complexity=complexity,
-                             channel=channel)
-        return {"first_contact": limits.first_contact, "reply": limits.reply, "handle": limits.handle}[kind]
+        if accepted_at.tzinfo is None:
+            raise ValidationFailed("accepted_at must be timezone-aware", value=accepted_at.isoformat())
+        # The same nesting as `limits`, computing only the limits that can bound this one.
+        key = (kind, ticket_type, urgency, complexity or DEFAULT_COMPLEXITY, channel)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._chain(key)
+        result = self._raw_due(accepted_at, chain[0])
+        for spec in chain[1:]:
+            result = min(result, self._raw_due(accepted_at, spec))
+        return result
+
+    def _chain(self, key: RuleKey) -> tuple[RuleSpec, ...]:
+        """The rules whose due times bound the limit `key`: its own, then each outer limit's unless it is
+        in the same unit and no shorter than one already taken (then it cannot fall earlier)."""
+        chain: list[RuleSpec] = []
+        for outer in _OUTER[key[0]]:
+            spec = self.rule_for(kind=outer, urgency=key[2], ticket_type=key[1], complexity=key[3], channel=key[4])
+            if not any(s.unit == spec.unit and s.amount <= spec.amount for s in chain):
+                chain.append(spec)
+        return tuple(chain)
 
     def extend(self, due_at: datetime, working_days: int) -> datetime:
         """New due: end of the Nth working day after the old due's local day."""
