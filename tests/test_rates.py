@@ -103,3 +103,25 @@ def test_dashboard_shows_the_definitions_as_tooltips(client, users, context):
     for definition in rates.DEFINITIONS.values():
         assert definition.label in text
     assert "title=\"派给该单位" in text and "派单准确率" in text
+
+
+def test_one_dissatisfied_rule_for_ratings_scores_and_sql(session):
+    from callbacks.sms import KEYS, SCORES
+    from ticketing.enums import Satisfaction
+    from ticketing.rules import dissatisfied_rating, dissatisfied_score, is_dissatisfied
+
+    assert SCORES is rules_scores()
+    assert [s for s in Satisfaction if is_dissatisfied(s)] == [Satisfaction.DISSATISFIED, Satisfaction.VERY_DISSATISFIED]
+    assert [k for k, s in KEYS.items() if is_dissatisfied(s)] == ["4", "5"]  # the survey's keys
+    assert not is_dissatisfied(None)
+    for value in Satisfaction:
+        score = SCORES[value]
+        assert session.scalar(select(dissatisfied_score(func.abs(score)))) == is_dissatisfied(value)
+        ticket_sql = dissatisfied_rating(func.lower(value.value))
+        assert bool(session.scalar(select(ticket_sql))) == is_dissatisfied(value)
+
+
+def rules_scores():
+    from ticketing import rules
+
+    return rules.SCORES
