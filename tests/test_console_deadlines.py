@@ -92,3 +92,12 @@ def test_agent_sets_complexity_at_triage_and_changes_it_only_with_a_reason(clien
     assert body["complexity"] == "complex"
     events = client.get(f"/api/v1/tickets/{number}/events", headers=agent_h).json()
     assert events[-1]["changes"]["complexity"] == ["simple", "complex"] and events[-1]["note"] == "涉及住建和城管两个部门"
+
+
+def test_history_says_limits_and_rule_sets_in_chinese():
+    from agent_console.views_ticket import LABELS, _show
+
+    limits = {"first_contact": {"unit": "hours", "amount": 2}, "handle": {"unit": "working_days", "amount": 3}}
+    assert _show(limits, {}, "limits") == "首次联系时限 2 小时；办结时限 3 个工作日"
+    assert (LABELS["limits"], LABELS["complexity"], LABELS["limit"]) == ("所用时限规则", "复杂程度", "超期的时限")
+    assert _show("chongming", {}, "rule_set") == "崇明" and _show("first_contact", {}, "limit") == "首次联系"

@@ -100,4 +100,6 @@ LABELS_ZH: dict[str, str] = {
     "very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
     "simple": "简单", "general": "一般", "complex": "复杂",
+    "first_contact": "首次联系", "reply": "答复", "handle": "办结", "dongli": "东丽", "laishan": "莱山", "chongming": "崇明",
+    "xiangtan": "湘潭", "zhoucun": "周村",
 }
