@@ -9,7 +9,8 @@ yellow inside its window (`sla.light_for`: a share of the limit, capped at yello
 Because every limit counts from the acceptance time and the window grows with the limit, the limit next
 due is never less urgent than a later one, so the case light is also the worst pending light.
 
-SQL arithmetic is in float seconds since the epoch, as in `light_for` (SQLite: millisecond precision).
+SQL arithmetic: PostgreSQL compares intervals (microseconds), SQLite float seconds since the epoch
+(millisecond precision), `light_for` float seconds; they agree except within a microsecond of a boundary.
 """
 
 from __future__ import annotations
@@ -123,9 +124,12 @@ def next_due_expr() -> ColumnElement[datetime]:
 
 
 def _yellow(due: ColumnElement, clock: Clock, dialect: str) -> ColumnElement[bool]:
+    band = and_(due >= clock.now, due < clock.now + timedelta(hours=clock.yellow_hours))
+    if dialect == "postgresql":  # interval arithmetic: no numeric epoch per row
+        share = literal(clock.yellow_share, Float) * (due - Ticket.accepted_at)
+        return and_(band, due - literal(clock.now, Ticket.accepted_at.type) < share)
     left = _epoch(due, dialect) - literal(clock.now.timestamp(), Float)
-    return and_(due >= clock.now, due < clock.now + timedelta(hours=clock.yellow_hours),
-                left < literal(clock.yellow_share, Float) * (_epoch(due, dialect) - _epoch(Ticket.accepted_at, dialect)))
+    return and_(band, left < literal(clock.yellow_share, Float) * (_epoch(due, dialect) - _epoch(Ticket.accepted_at, dialect)))
 
 
 def light_condition(light: Light, clock: Clock, *, dialect: str, open_only: bool = True) -> ColumnElement[bool]:
