@@ -48,6 +48,7 @@ FIELD_ZH = {
     "username": "用户名", "password": "密码", "department_id": "所属单位", "question": "问题", "answer": "答案",
     "ticket_type": "类型", "channel": "渠道", "caller_name": "来电人", "address": "地址", "district": "区域",
     "urgency": "紧急程度", "informed_once": "一次告知", "action": "操作", "article_id": "知识库条目",
+    "complexity": "复杂程度", "locality": "规则集", "kind": "时限种类", "unit": "时限单位",
 }
 
 

@@ -57,4 +57,5 @@ def dashboard(request: Request, actor: ReportActor, period: str = "today", start
     return templates.TemplateResponse(request, "dashboard.html", {
         "span": span, "presets": reports.PRESET_ZH, "error": error, "overview": overview, "report": report,
         "rates": RATES, "chart": chart_data(overview, report), "limit_hours": ctx.settings.response_limit_hours,
+        "tips": report.definitions,
         "satisfied": [LABELS_ZH.get(s, s) for s in ctx.settings.satisfied_levels]})

@@ -20,6 +20,7 @@ from agent_console.templating import FIELD_ZH, local_time, templates, zh
 from hotline import byteranges
 from hotline.context import AppContext
 from ticketing import claims
+from ticketing.deadlines.rulesets import KIND_ZH, UNIT_ZH
 from ticketing.enums import Role
 from ticketing.flows import media, queries
 from ticketing.org import service as org
@@ -38,6 +39,8 @@ LABELS = FIELD_ZH | {
     "merged_into_id": "并入工单", "overdue_raised": "超期标记", "supervise_count": "督办次数", "kind": "方式",
     "reopen_count": "重启次数", "decision": "审核结果", "co_accepted": "协办单位签收", "co_replied": "协办单位答复",
     "suggested_department_id": "建议承办单位", "informed_once": "一次告知（所需材料）",
+    "reply_due_at": "答复时限", "complexity": "复杂程度", "rule_set": "时限规则集", "limits": "所用时限规则",
+    "limit": "超期的时限",
 }
 AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
                ".m4a": "audio/mp4", ".webm": "audio/webm"}
@@ -103,6 +106,9 @@ def _show(value: Any, names: dict[int, str], field: str, lookups: dict[str, dict
             except ValueError:
                 return value
         return zh(value)
+    if field == "limits" and isinstance(value, dict):
+        return "；".join(f"{KIND_ZH.get(k, k)} {v.get('amount')} {UNIT_ZH.get(v.get('unit'), v.get('unit'))}"
+                        for k, v in value.items() if isinstance(v, dict))
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

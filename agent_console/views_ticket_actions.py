@@ -50,9 +50,9 @@ def release(request: Request, number: str, actor: CheckedActor) -> Response:
 @router.post("/triage")
 def triage(request: Request, number: str, actor: CheckedActor, ticket_type: Text = "", category_id: Text = "",
            urgency: Text = "", title: Text = "", address: Text = "", district: Text = "",
-           note: Text = "") -> Response:
+           note: Text = "", complexity: Text = "") -> Response:
     given = {"ticket_type": ticket_type, "category_id": form_int(category_id, field="category_id"), "urgency": urgency,
-             "title": title, "address": address, "district": district, "note": note}
+             "title": title, "address": address, "district": district, "note": note, "complexity": complexity}
     fields = {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
     data = form_model(TriageIn, **{k: v for k, v in fields.items() if v not in (None, "")})
     flows.triage(request.app.state.context, number=number, data=data, actor=actor)

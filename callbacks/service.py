@@ -11,6 +11,7 @@ from callbacks.models import OPEN, ReturnVisit, UnmatchedReply, VisitAttempt, Vi
 from hotline.database import first_or_not_found
 from ticketing.models import Ticket
 from ticketing.org.models import User
+from ticketing.rules import dissatisfied_score
 
 
 def closed_without_visit(session: Session, *, since: datetime, after: tuple[datetime, int] | None,
@@ -167,7 +168,7 @@ def list_visits(session: Session, *, statuses: list[str], limit: int) -> list[Re
 
 
 def dissatisfied(session: Session, *, limit: int) -> list[ReturnVisit]:
-    return list(session.scalars(select(ReturnVisit).where(ReturnVisit.rating <= 2)
+    return list(session.scalars(select(ReturnVisit).where(dissatisfied_score(ReturnVisit.rating))
                                 .order_by(ReturnVisit.finished_at.desc()).limit(limit)))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from hotline.settings import Settings
+from ticketing import rules
 from ticketing.enums import Satisfaction
 
 
@@ -57,11 +58,8 @@ KEYS: dict[str, Satisfaction] = {
     "1": Satisfaction.VERY_SATISFIED, "2": Satisfaction.SATISFIED, "3": Satisfaction.BASIC,
     "4": Satisfaction.DISSATISFIED, "5": Satisfaction.VERY_DISSATISFIED,
 }
-# The score used for 满意率 thresholds: 5 非常满意 … 1 非常不满意; a score ≤ 2 reopens the case.
-SCORES: dict[Satisfaction, int] = {
-    Satisfaction.VERY_SATISFIED: 5, Satisfaction.SATISFIED: 4, Satisfaction.BASIC: 3,
-    Satisfaction.DISSATISFIED: 2, Satisfaction.VERY_DISSATISFIED: 1,
-}
+# The score of each rating (5 非常满意 … 1 非常不满意) and the "dissatisfied" rule live in ticketing.rules.
+SCORES = rules.SCORES
 # Longest first: "非常不满意" must not be read as "满意".
 WORDS: tuple[tuple[str, Satisfaction], ...] = (
     ("非常不满意", Satisfaction.VERY_DISSATISFIED), ("很不满意", Satisfaction.VERY_DISSATISFIED),

@@ -26,7 +26,10 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds a request waits for a free pooled connection before it fails with 503."
     )
     timezone: str = Field("Asia/Shanghai", description="Local time zone for deadlines and working days.")
-    locality: str = Field("default", description="Which deadline rule set applies.")
+    locality: str = Field(
+        "default", description="Which deadline rule set applies: default, dongli, laishan, chongming, xiangtan, zhoucun "
+        "or a name of your own (rules edited in the console)."
+    )
 
     # --- API ---------------------------------------------------------------
     api_host: str = Field("127.0.0.1", description="Address the API binds to.")
@@ -97,7 +100,16 @@ class Settings(BaseSettings):
     normal_working_days: int = Field(3, ge=0, description="Default limit of a normal case in working days.")
     urgent_hours: int = Field(24, ge=1, description="Default limit of an urgent case in hours (never paused).")
     first_contact_working_days: int = Field(1, ge=0, description="Default first-contact limit in working days.")
-    yellow_hours: int = Field(24, ge=1, description="A case turns yellow this many hours before its deadline.")
+    yellow_hours: int = Field(
+        24, ge=1, description="A limit turns yellow at most this many hours before it is due (cap of the yellow window)."
+    )
+    yellow_share: float = Field(
+        0.5, gt=0, lt=1, description="Yellow window as a share of the limit (due − acceptance), capped by yellow_hours: "
+        "no case is born yellow."
+    )
+    channel_localities: dict[str, str] = Field(
+        {}, description="Rule set per intake channel, e.g. {\"review\": \"xiangtan\"}; other channels use locality."
+    )
     max_extension_working_days: int = Field(15, ge=1, description="Longest single extension a department may ask.")
     deadline_cache_seconds: float = Field(
         60.0, ge=0, description="Longest a process reuses a loaded deadline policy before re-reading overrides."

@@ -74,7 +74,7 @@ def test_admin_upserts_lists_and_deletes_rules(api, admin, agent):
 
 
 @pytest.mark.parametrize("bad", [
-    {"amount": -1}, {"amount": 100000}, {"amount": "three"}, {"unit": "minutes"}, {"kind": "reply"},
+    {"amount": -1}, {"amount": 100000}, {"amount": "three"}, {"unit": "minutes"}, {"kind": "respond"},
     {"urgency": "asap"}, {"ticket_type": "gossip"}, {"locality": ""}, {"colour": "red"},
 ])
 def test_rule_validation(api, admin, bad):

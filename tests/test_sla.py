@@ -47,8 +47,10 @@ def test_urgent_is_24_wall_clock_hours_across_a_holiday(policy):
 def test_first_contact_is_one_working_day(policy):
     assert policy.due(local(2026, 9, 25), urgency="normal", ticket_type=None,
                       kind="first_contact") == eod(2026, 9, 28)
+    # The urgent first contact nests inside the urgent 24-hour close (issue 17): one working day after
+    # 30 Sep would be 8 Oct, long after the case itself is due.
     assert policy.due(local(2026, 9, 30), urgency="urgent", ticket_type=None,
-                      kind="first_contact") == eod(2026, 10, 8)
+                      kind="first_contact") == local(2026, 10, 1)
 
 
 def test_settings_numbers_are_used():
@@ -65,7 +67,7 @@ def test_unknown_vocabulary_and_naive_times_are_rejected(policy):
     with pytest.raises(ValidationFailed):
         policy.due(local(2026, 9, 25), urgency="whenever", ticket_type=None)
     with pytest.raises(ValidationFailed):
-        policy.due(local(2026, 9, 25), urgency="normal", ticket_type=None, kind="reply")
+        policy.due(local(2026, 9, 25), urgency="normal", ticket_type=None, kind="respond")  # reply is a kind since issue 15
     with pytest.raises(ValidationFailed):
         policy.due(datetime(2026, 9, 25, 10), urgency="normal", ticket_type=None)
 
@@ -189,7 +191,7 @@ def test_any_type_rule_with_null_type_is_upserted_once(session, settings):
 
 
 def test_service_validates_rules(session, settings):
-    for bad in ({"unit": "minutes"}, {"amount": -1}, {"kind": "reply"}, {"urgency": "soon"}):
+    for bad in ({"unit": "minutes"}, {"amount": -1}, {"kind": "respond"}, {"urgency": "soon"}):
         fields = {"locality": settings.locality, "kind": "handle", "ticket_type": None, "urgency": "normal",
                   "unit": "working_days", "amount": 3} | bad
         with pytest.raises(ValidationFailed):

@@ -95,9 +95,11 @@ def test_sweep_turns_lights_and_raises_overdue_once(context, client, users):
     late = flows.create_ticket(context, data=TicketCreate(**BASE, accepted_at=old), actor=actor)
     fresh = new_ticket(client, agent, urgency="urgent")["number"]
     now = utcnow()
-    # the urgent case has 24 h in all, so it is within the yellow band from the start
-    assert flows.sweep_lights(context, now=now) == {"yellow": 1, "red": 1}
+    # the urgent case has 24 h in all: not born yellow (issue 17), yellow for the last half (HOTLINE_YELLOW_SHARE)
+    assert flows.sweep_lights(context, now=now) == {"yellow": 0, "red": 1}
     assert flows.sweep_lights(context, now=now) == {"yellow": 0, "red": 0}
+    assert flows.sweep_lights(context, now=now + timedelta(hours=11)) == {"yellow": 0, "red": 0}
+    assert flows.sweep_lights(context, now=now + timedelta(hours=13)) == {"yellow": 1, "red": 0}
     events = client.get(f"/api/v1/tickets/{late}/events", headers=agent).json()
     assert [e["action"] for e in events] == ["create", "overdue"] and events[1]["actor_role"] == "system"
     assert client.get(f"/api/v1/tickets/{late}", headers=agent).json()["light"] == "red"

@@ -104,8 +104,8 @@ def test_merge_keeps_every_caller_and_reports_repeats(client, people, org):
     second = new_ticket(client, agent, category_id=org.cat_noise, caller_phone="13800000002")["number"]
     third = new_ticket(client, agent, caller_phone="13800000001", address="别处")["number"]
     suggested = client.get(f"/api/v1/tickets/{third}", headers=agent).json()["suggestions"]
-    assert suggested == {"repeats": [{"number": first, "reason": "same_caller"}]}
-    assert client.get(f"/api/v1/tickets/{first}", headers=agent).json()["suggestions"] is None
+    assert suggested["repeats"] == [{"number": first, "reason": "same_caller"}]
+    assert "repeats" not in (client.get(f"/api/v1/tickets/{first}", headers=agent).json()["suggestions"] or {})
     repeats = client.get(f"/api/v1/tickets/{first}/repeats", headers=agent).json()
     assert {(r["number"], r["reason"]) for r in repeats} == {
         (second, "same_address_category"), (third, "same_caller")}

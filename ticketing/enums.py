@@ -32,6 +32,12 @@ class Urgency(StrEnum):
     URGENT = "urgent"
 
 
+class Complexity(StrEnum):
+    SIMPLE = "simple"  # 简单
+    GENERAL = "general"  # 一般
+    COMPLEX = "complex"  # 复杂
+
+
 class Status(StrEnum):
     REGISTERED = "registered"  # 已登记
     TRIAGED = "triaged"  # 已分类
@@ -98,4 +104,7 @@ LABELS_ZH: dict[str, str] = {
     "dissatisfied": "不满意", "very_dissatisfied": "非常不满意",
     "pending": "待审核", "approved": "已同意", "rejected": "已驳回", "upheld": "退单成立（改派）",
     "withdrawn": "已撤回", "lead": "主办", "co": "协办",
+    "simple": "简单", "general": "一般", "complex": "复杂",
+    "first_contact": "首次联系", "reply": "答复", "handle": "办结", "dongli": "东丽", "laishan": "莱山", "chongming": "崇明",
+    "xiangtan": "湘潭", "zhoucun": "周村",
 }

@@ -24,6 +24,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, lazyload
 
+from ticketing.deadlines.signals import Clock, light_condition
 from ticketing.enums import OPEN_STATUSES, AssignmentStatus, Light
 from ticketing.models import Ticket, TicketAssignment
 
@@ -50,23 +51,24 @@ class TicketFilter:
 
 
 def list_tickets(session: Session, *, flt: TicketFilter, now: datetime, yellow: timedelta, order: str,
-                 limit: int, offset: int) -> list[Ticket]:
+                 limit: int, offset: int, yellow_share: float = 0.5) -> list[Ticket]:
     """One page of tickets in `order` ("queue": urgent first then newest, "due": soonest due, else newest)."""
     dialect = session.get_bind().dialect.name
+    clock = Clock(now=now, yellow_hours=yellow.total_seconds() / 3600.0, yellow_share=yellow_share)
     if flt.text and order not in ("queue", "due") and dialect == "postgresql":
         cutoff = now - TEXT_WINDOW
         narrower = flt.created_from is not None and flt.created_from >= cutoff  # the window adds nothing
         older = flt.created_to is not None and flt.created_to <= cutoff  # the window holds nothing
         if not narrower and not older:
-            recent = _page(session, flt=flt, now=now, yellow=yellow, order=order, limit=limit, offset=offset,
+            recent = _page(session, flt=flt, clock=clock, order=order, limit=limit, offset=offset,
                            dialect=dialect, since=cutoff)
             if len(recent) == limit:  # the newest offset + limit hits all lie in the window
                 return recent
-    return _page(session, flt=flt, now=now, yellow=yellow, order=order, limit=limit, offset=offset,
+    return _page(session, flt=flt, clock=clock, order=order, limit=limit, offset=offset,
                  dialect=dialect, since=None)
 
 
-def _page(session: Session, *, flt: TicketFilter, now: datetime, yellow: timedelta, order: str, limit: int,
+def _page(session: Session, *, flt: TicketFilter, clock: Clock, order: str, limit: int,
           offset: int, dialect: str, since: datetime | None) -> list[Ticket]:
     # A list shows ticket columns only: skip the two selectin queries for every row's assignments and callers
     # (they still load if read).
@@ -85,7 +87,7 @@ def _page(session: Session, *, flt: TicketFilter, now: datetime, yellow: timedel
         # All open statuses: a.ticket_open says the same. With both, the planner took them for independent,
         # expected 3 % of the unit's open cases to be open and chose a parallel scan of all of them.
         flt = replace(flt, statuses=None)
-    stmt = _filtered(stmt, flt=flt, now=now, yellow=yellow, dialect=dialect, department_filter=keys is None)
+    stmt = _filtered(stmt, flt=flt, clock=clock, dialect=dialect, department_filter=keys is None)
     if keys is not None:
         # DISTINCT ON keeps a case once even if the unit held two live assignments on it.
         live = [a.department_id == flt.visible_to_department, a.status != AssignmentStatus.WITHDRAWN.value]
@@ -119,18 +121,12 @@ def _open_only(flt: TicketFilter) -> bool:
     return flt.light is not None or bool(flt.statuses) and set(flt.statuses) <= set(OPEN)
 
 
-def _filtered(stmt: Select, *, flt: TicketFilter, now: datetime, yellow: timedelta, dialect: str,
+def _filtered(stmt: Select, *, flt: TicketFilter, clock: Clock, dialect: str,
               department_filter: bool = True) -> Select:
     if flt.statuses:
         stmt = stmt.where(Ticket.status.in_(flt.statuses))
-    if flt.light is not None:
-        stmt = stmt.where(Ticket.status.in_(OPEN))
-        if flt.light == Light.RED:
-            stmt = stmt.where(Ticket.due_at < now)
-        elif flt.light == Light.YELLOW:
-            stmt = stmt.where(Ticket.due_at >= now, Ticket.due_at < now + yellow)
-        else:
-            stmt = stmt.where(Ticket.due_at >= now + yellow)
+    if flt.light is not None:  # the rule of ticketing.deadlines.signals (the light of the limit next due)
+        stmt = stmt.where(light_condition(flt.light, clock, dialect=dialect))
     if flt.department_id is not None:
         stmt = stmt.where(Ticket.lead_department_id == flt.department_id)
     if flt.visible_to_department is not None and department_filter:

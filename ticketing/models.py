@@ -60,6 +60,11 @@ class Ticket(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 答复 limit (migration 0014)
+    # 简单/一般/复杂, set at triage; the rule set and the rules the case got (the limits it keeps).
+    complexity: Mapped[str] = mapped_column(String(16), default="general", server_default="general")
+    rule_set: Mapped[str | None] = mapped_column(String(64))
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     light: Mapped[str] = mapped_column(String(8), default="green")  # last light the sweep announced
     overdue_raised: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -13,10 +13,11 @@ from hotline.database import utcnow
 from hotline.errors import ValidationFailed
 from hotline.settings import Settings
 from ticketing import reports_service as rs
-from ticketing.deadlines.sla import light_for
-from ticketing.enums import Role
+from ticketing.deadlines.signals import Clock, case_light
+from ticketing.enums import LABELS_ZH, Role
 from ticketing.flows.common import load
 from ticketing.org.auth import Actor
+from ticketing.rates import rate, tooltips
 
 PRESETS = {"today": 1, "7d": 7, "30d": 30}
 PRESET_ZH = {"today": "今日", "7d": "近7天", "30d": "近30天", "custom": "自定义"}
@@ -78,9 +79,12 @@ class DepartmentFigures(BaseModel):
 
     department_id: int | None
     department: str
-    dispatched: int = Field(description="Cases dispatched to the department (主办) in the period.")
+    dispatched: int = Field(description="Cases dispatched to the department (主办) in the period, except dispatch "
+                            "errors (退单 upheld by the review).")
+    response_counted: int = Field(0, description="Of those, the ones counting toward 响应率 now: accepted, or past "
+                                  "response_limit_hours.")
     responded: int = Field(description="Of those, accepted (签收) within response_limit_hours.")
-    response_rate: float | None = Field(description="响应率 %")
+    response_rate: float | None = Field(description="响应率 % (responded / response_counted)")
     closed: int = Field(description="The department's cases closed (办结) in the period.")
     resolved: int = Field(description="Of those, never reopened.")
     resolution_rate: float | None = Field(description="解决率 %")
@@ -97,6 +101,10 @@ class DepartmentReport(BaseModel):
     satisfied_levels: list[str]
     departments: list[DepartmentFigures]
     total: DepartmentFigures
+    dispatches: int = Field(0, description="Lead dispatches the hotline made in the period.")
+    dispatch_errors: int = Field(0, description="Of those, withdrawn because the review upheld the 退单.")
+    dispatch_accuracy: float | None = Field(None, description="派单准确率 %: the hotline's, nobody else's.")
+    definitions: dict[str, str] = Field(default_factory=dict, description="What each rate counts (zh-CN).")
 
 
 class Overview(BaseModel):
@@ -107,42 +115,48 @@ class Overview(BaseModel):
     open_by_light: dict[str, int]
 
 
-def rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
-
-
 def _figures(department_id: int | None, name: str, c: dict[str, int]) -> DepartmentFigures:
     return DepartmentFigures(
         department_id=department_id, department=name, **c,
-        response_rate=rate(c["responded"], c["dispatched"]), resolution_rate=rate(c["resolved"], c["closed"]),
+        response_rate=rate(c["responded"], c["response_counted"]),
+        resolution_rate=rate(c["resolved"], c["closed"]),
         satisfaction_rate=rate(c["satisfied"], c["rated"]), on_time_rate=rate(c["on_time"], c["closed"]),
     )
 
 
-COUNTS = ("dispatched", "responded", "closed", "resolved", "on_time", "rated", "satisfied")
+COUNTS = ("dispatched", "response_counted", "responded", "closed", "resolved", "on_time", "rated", "satisfied")
 
 
-def department_report(ctx: AppContext, *, period: Period, actor: Actor) -> DepartmentReport:
-    """Per-department 响应率, 解决率, 满意率 and 按时办结率 for the period (departments with any case in it)."""
+def department_report(ctx: AppContext, *, period: Period, actor: Actor, now: datetime | None = None) -> DepartmentReport:
+    """Per-department 响应率, 解决率, 满意率 and 按时办结率 for the period (departments with any case in it),
+    and the hotline's 派单准确率 — as defined in ticketing.rates."""
     actor.require(*REPORT_ROLES)
     settings = ctx.settings
     with ctx.reader() as session:
-        response = rs.department_response(session, start=period.start, end=period.end,
-                                          limit_hours=settings.response_limit_hours)
+        response = rs.department_response_counts(session, start=period.start, end=period.end,
+                                                 limit_hours=settings.response_limit_hours, now=now or utcnow())
         closed = rs.department_closed(session, start=period.start, end=period.end,
                                       satisfied=list(settings.satisfied_levels))
         names = dict(rs.department_names(session))
     counts: dict[int, dict[str, int]] = {}
-    for dept, dispatched, responded in response:
-        counts.setdefault(dept, dict.fromkeys(COUNTS, 0)).update(dispatched=dispatched, responded=responded)
+    errors = 0
+    for dept, dispatched, counted, responded, wrong in response:
+        errors += wrong
+        if dispatched:
+            counts.setdefault(dept, dict.fromkeys(COUNTS, 0)).update(
+                dispatched=dispatched, response_counted=counted, responded=responded)
     for dept, n, resolved, on_time, rated, satisfied in closed:
         counts.setdefault(dept, dict.fromkeys(COUNTS, 0)).update(
             closed=n, resolved=resolved, on_time=on_time, rated=rated, satisfied=satisfied)
     departments = [_figures(d, names.get(d, f"#{d}"), c) for d, c in sorted(counts.items())]
     total = {key: sum(c[key] for c in counts.values()) for key in COUNTS}
+    dispatches = total["dispatched"] + errors
+    labels = [LABELS_ZH.get(s, s) for s in settings.satisfied_levels]
     return DepartmentReport(period=PeriodOut.of(period), response_limit_hours=settings.response_limit_hours,
                             satisfied_levels=list(settings.satisfied_levels), departments=departments,
-                            total=_figures(None, "合计", total))
+                            total=_figures(None, "合计", total), dispatches=dispatches, dispatch_errors=errors,
+                            dispatch_accuracy=rate(dispatches - errors, dispatches),
+                            definitions=tooltips(limit_hours=settings.response_limit_hours, satisfied_labels=labels))
 
 
 def overview(ctx: AppContext, *, period: Period, actor: Actor, now: datetime | None = None) -> Overview:
@@ -151,7 +165,8 @@ def overview(ctx: AppContext, *, period: Period, actor: Actor, now: datetime | N
     with ctx.reader() as session:
         by_channel = rs.intake_by(session, column="channel", start=period.start, end=period.end)
         by_type = rs.intake_by(session, column="ticket_type", start=period.start, end=period.end)
-        lights = rs.open_by_light(session, now=now or utcnow(), yellow=timedelta(hours=ctx.settings.yellow_hours))
+        lights = rs.open_by_light(session, now=now or utcnow(), yellow=timedelta(hours=ctx.settings.yellow_hours),
+                                  yellow_share=ctx.settings.yellow_share)
     return Overview(period=PeriodOut.of(period), intake_total=sum(by_channel.values()),
                     intake_by_channel=by_channel, intake_by_type=by_type, open_by_light=lights)
 
@@ -176,7 +191,7 @@ def pending_returns(ctx: AppContext, *, actor: Actor, limit: int = 100) -> list[
              "department_id": r.department_id, "suggested": names.get(r.suggested_department_id),
              "suggested_department_id": r.suggested_department_id, "reason": r.reason,
              "requested_at": r.requested_at, "due_at": t.due_at,
-             "light": light_for(t.due_at, now, yellow_hours=ctx.settings.yellow_hours).value}
+             "light": case_light(t, Clock.of(ctx.settings, now)).value}
             for r, t in rs.pending_returns(session, limit=limit)
         ]
 

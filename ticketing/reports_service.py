@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ticketing import rates
+from ticketing.deadlines.signals import Clock, case_light_expr
 from ticketing.enums import AssignmentRole
 from ticketing.models import ExtensionRequest, ReturnRequest, Ticket, TicketAssignment
 from ticketing.org.models import Department
@@ -21,14 +23,12 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _within(later, earlier, *, hours: float, dialect: str) -> ColumnElement[bool]:
-    """later <= earlier + hours, for UTC timestamps (SQLite keeps them as text; julianday counts days)."""
-    if dialect == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 24.0 <= hours
-    return later <= earlier + func.make_interval(0, 0, 0, 0, 0, 0, hours * 3600.0)
+    return rates.within(later, earlier, hours=hours, dialect=dialect)
 
 
 def department_response(session: Session, *, start: datetime, end: datetime, limit_hours: float) -> list[tuple[int, int, int]]:
-    """(department_id, lead assignments made in [start, end), of those accepted within limit_hours)."""
+    """(department_id, lead assignments made in [start, end), of those accepted within limit_hours).
+    Kept for callers of the older figures; the report uses `department_response_counts`."""
     dialect = session.get_bind().dialect.name
     a = TicketAssignment
     in_time = and_(a.accepted_at.is_not(None), _within(a.accepted_at, a.assigned_at, hours=limit_hours,
@@ -41,13 +41,30 @@ def department_response(session: Session, *, start: datetime, end: datetime, lim
     return [(d, int(n), int(ok or 0)) for d, n, ok in session.execute(stmt)]
 
 
+def department_response_counts(session: Session, *, start: datetime, end: datetime, limit_hours: float,
+                               now: datetime) -> list[tuple[int, int, int, int, int]]:
+    """(department_id, lead dispatches made in [start, end) that were not dispatch errors, of those counting
+    toward 响应率 now, of those responded in time, dispatch errors) — the rules of ticketing.rates."""
+    dialect = session.get_bind().dialect.name
+    a = TicketAssignment
+    stmt = (
+        select(a.department_id, _count_if(~rates.dispatch_error_sql()),
+               _count_if(rates.response_counts_sql(now=now, limit_hours=limit_hours)),
+               _count_if(rates.responded_sql(limit_hours=limit_hours, dialect=dialect)),
+               _count_if(rates.dispatch_error_sql()))
+        .where(a.role == AssignmentRole.LEAD.value, a.assigned_at >= start, a.assigned_at < end)
+        .group_by(a.department_id)
+    )
+    return [(d, int(n or 0), int(c or 0), int(ok or 0), int(e or 0)) for d, n, c, ok, e in session.execute(stmt)]
+
+
 def department_closed(session: Session, *, start: datetime, end: datetime, satisfied: list[str]) -> list[tuple[int, int, int, int, int, int]]:
     """(department_id, closed, closed never reopened, closed by the deadline, rated, rated satisfied) over
-    the cases closed in [start, end), by their lead department."""
+    the cases closed in [start, end), by their lead department (rules: ticketing.rates)."""
     t = Ticket
     stmt = (
-        select(t.lead_department_id, func.count(), _count_if(t.reopen_count == 0), _count_if(t.closed_at <= t.due_at),
-               func.count(t.satisfaction), _count_if(t.satisfaction.in_(satisfied or ["-"])))
+        select(t.lead_department_id, func.count(), _count_if(rates.resolved_sql()), _count_if(rates.on_time_sql()),
+               func.count(t.satisfaction), _count_if(rates.satisfied_sql(levels=satisfied)))
         .where(t.closed_at >= start, t.closed_at < end, t.lead_department_id.is_not(None))
         .group_by(t.lead_department_id)
     )
@@ -63,15 +80,15 @@ def intake_by(session: Session, *, column: str, start: datetime, end: datetime) 
     return {value: int(n) for value, n in session.execute(stmt)}
 
 
-def open_by_light(session: Session, *, now: datetime, yellow: timedelta) -> dict[str, int]:
-    """Open cases by the light their deadline gives them now (same rule as the ticket lists)."""
-    stmt = select(
-        _count_if(Ticket.due_at < now),
-        _count_if(and_(Ticket.due_at >= now, Ticket.due_at < now + yellow)),
-        _count_if(Ticket.due_at >= now + yellow),
-    ).where(Ticket.status.in_(OPEN))
-    red, amber, green = session.execute(stmt).one()
-    return {"green": int(green or 0), "yellow": int(amber or 0), "red": int(red or 0)}
+def open_by_light(session: Session, *, now: datetime, yellow: timedelta,
+                  yellow_share: float = 0.5) -> dict[str, int]:
+    """Open cases by the light they show now (ticketing.deadlines.signals, as in the ticket lists)."""
+    clock = Clock(now=now, yellow_hours=yellow.total_seconds() / 3600.0, yellow_share=yellow_share)
+    light = case_light_expr(clock, dialect=session.get_bind().dialect.name)
+    stmt = select(light, func.count()).where(Ticket.status.in_(OPEN)).group_by(light)
+    counts = dict.fromkeys(("green", "yellow", "red"), 0)
+    counts.update({value: int(n) for value, n in session.execute(stmt)})
+    return counts
 
 
 def department_names(session: Session, *, active_only: bool = False) -> list[tuple[int, str]]:

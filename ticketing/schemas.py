@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ticketing.enums import Channel, Light, Satisfaction, Status, TicketType, Urgency
+from ticketing.enums import Channel, Complexity, Light, Satisfaction, Status, TicketType, Urgency
 
 Strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -34,6 +34,7 @@ class TicketCreate(StrictIn):
     address: str | None = Field(None, max_length=300)
     district: str | None = Field(None, max_length=64)
     urgency: Urgency = Urgency.NORMAL
+    complexity: Complexity = Field(Complexity.GENERAL, description="简单/一般/复杂; triage may change it.")
     accepted_at: datetime | None = Field(None, description="Default: now. Must not lie in the future.")
 
     @field_validator("accepted_at")
@@ -52,6 +53,7 @@ class TriageIn(StrictIn):
     ticket_type: TicketType = Field(None, description="Left out: unchanged. null is refused.")
     category_id: int | None = Field(None, ge=1, lt=2**63, description="null clears the category (recorded).")
     urgency: Urgency = Field(None, description="Left out: unchanged. null is refused.")
+    complexity: Complexity | None = Field(None, description="简单/一般/复杂; once triaged, a change needs a note.")
     title: str = Field(None, min_length=1, max_length=500, description="Left out: unchanged. null is refused.")
     address: str | None = Field(None, max_length=300)
     district: str | None = Field(None, max_length=64)
@@ -146,7 +148,12 @@ class TicketOut(TicketHead):
     due_at: datetime
     first_contact_due_at: datetime | None
     first_contact_at: datetime | None
-    light: Light
+    reply_due_at: datetime | None = Field(None, description="答复 limit (null for cases before rule sets).")
+    complexity: Complexity = Complexity.GENERAL
+    rule_set: str | None = Field(None, description="The locality whose deadline rules the case got.")
+    light: Light = Field(description="The light of the limit next due (or, once closed, of the close limit).")
+    lights: dict[str, Light | None] = Field(
+        default_factory=dict, description="Each limit's light: first_contact, reply, handle (close).")
     dispatched_at: datetime | None
     replied_at: datetime | None
     closed_at: datetime | None
@@ -170,6 +177,7 @@ class TicketSummary(TicketHead):
     due_at: datetime
     light: Light
     created_at: datetime
+    next_due_at: datetime | None = Field(None, description="The limit next due (its light is `light`).")
 
 
 class TicketPage(BaseModel):

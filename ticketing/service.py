@@ -323,12 +323,18 @@ def pending_requests(session: Session, *, kind: str, limit: int, offset: int) ->
 # --- deadline sweep --------------------------------------------------------------------------------
 
 
-def tickets_needing_light(session: Session, *, now: datetime, yellow: timedelta, batch: int) -> list[Ticket]:
-    """Open cases whose announced light is behind the clock: overdue but not red, or near but green."""
+def tickets_needing_light(session: Session, *, now: datetime, yellow: timedelta, batch: int,
+                          yellow_share: float = 0.5) -> list[Ticket]:
+    """Open cases whose announced light is behind the clock (ticketing.deadlines.signals): red but not
+    announced red, or yellow but announced green."""
+    from ticketing.deadlines.signals import Clock, light_condition
+
+    clock = Clock(now=now, yellow_hours=yellow.total_seconds() / 3600.0, yellow_share=yellow_share)
+    dialect = session.get_bind().dialect.name
     stmt = (
-        select(Ticket).where(Ticket.status.in_(OPEN), or_(
-            and_(Ticket.due_at < now, Ticket.light != Light.RED.value),
-            and_(Ticket.due_at >= now, Ticket.due_at < now + yellow, Ticket.light == Light.GREEN.value),
+        select(Ticket).where(or_(
+            and_(light_condition(Light.RED, clock, dialect=dialect), Ticket.light != Light.RED.value),
+            and_(light_condition(Light.YELLOW, clock, dialect=dialect), Ticket.light == Light.GREEN.value),
         )).order_by(Ticket.id).limit(batch)
     )
     if session.get_bind().dialect.name == "postgresql":

@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.errors import HotlineError
 from hotline.settings import Settings, get_settings
+from ticketing.deadlines.rulesets import preset_names
 from ticketing.deadlines.sla import DeadlineKind, DeadlinePolicy
-from ticketing.enums import TicketType, Urgency
+from ticketing.enums import Channel, Complexity, TicketType, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ def _database_ready(settings: Settings) -> bool:
     return True
 
 
-def policy_for_cli(settings: Settings) -> tuple[DeadlinePolicy, str]:
-    """The policy from the configured database when it is there and migrated, else Settings defaults."""
+def policy_for_cli(settings: Settings, *, locality: str | None = None) -> tuple[DeadlinePolicy, str]:
+    """The policy from the configured database when it is there and migrated, else the rule set's preset
+    (or Settings defaults)."""
     if _database_ready(settings):
         from hotline.database import make_engine, make_session_factory
         from ticketing.deadlines.service import load_policy
@@ -39,14 +41,14 @@ def policy_for_cli(settings: Settings) -> tuple[DeadlinePolicy, str]:
         engine = make_engine(settings.resolved_database_url, **_engine_kwargs(settings))
         try:
             names = set(inspect(engine).get_table_names())
-            if {"deadline_rules", "holiday_overrides"} <= names:
+            if {"deadline_rules", "holiday_overrides", "deadline_rule_changes"} <= names:
                 with make_session_factory(engine)() as session:
-                    return load_policy(session, settings=settings), "database"
+                    return load_policy(session, settings=settings, locality=locality), "database"
         except SQLAlchemyError as exc:
             log.info("database not usable (%s); using Settings defaults", exc.__class__.__name__)
         finally:
             engine.dispose()
-    return DeadlinePolicy.from_settings(settings), "defaults"
+    return DeadlinePolicy.from_settings(settings, locality=locality), "defaults"
 
 
 def _engine_kwargs(settings: Settings) -> dict:
@@ -73,17 +75,36 @@ def _parse_moment(value: str, settings: Settings) -> datetime:
 @click.option("--type", "ticket_type", type=click.Choice([t.value for t in TicketType]), default=None,
               help="Ticket type, for type-specific rules.")
 @click.option("--kind", type=click.Choice([k.value for k in DeadlineKind]), default=DeadlineKind.HANDLE.value,
-              show_default=True)
+              show_default=True, help="first_contact (联系), reply (答复) or handle (办结, close).")
+@click.option("--locality", default=None, help="Rule set (default: HOTLINE_LOCALITY); presets: "
+              + ", ".join(["default", *preset_names()]) + ".")
+@click.option("--complexity", type=click.Choice([c.value for c in Complexity]), default=None,
+              help="简单/一般/复杂 (default: general).")
+@click.option("--channel", type=click.Choice([c.value for c in Channel]), default=None,
+              help="Intake channel, for channel-specific rules.")
 @click.option("--verbose", "-v", is_flag=True, help="Also say where the rules came from.")
-def due(accepted_at: str, urgency: str, ticket_type: str | None, kind: str, verbose: bool) -> None:
+def due(accepted_at: str, urgency: str, ticket_type: str | None, kind: str, locality: str | None,
+        complexity: str | None, channel: str | None, verbose: bool) -> None:
     """Print the due time (ISO 8601 in the local time zone) of a case accepted at --accepted-at."""
     settings = get_settings()
     moment = _parse_moment(accepted_at, settings)
-    policy, origin = policy_for_cli(settings)
+    policy, origin = policy_for_cli(settings, locality=locality)
+    known = {"default", settings.locality, *preset_names()}
+    if locality and locality not in known and origin == "defaults":
+        raise click.BadParameter(f"unknown rule set {locality!r}; presets: {', '.join(sorted(known))}",
+                                 param_hint="--locality")
     try:
-        due_at = policy.due(moment, urgency=urgency, ticket_type=ticket_type, kind=kind)
+        due_at = policy.due(moment, urgency=urgency, ticket_type=ticket_type, kind=kind, complexity=complexity,
+                            channel=channel)
     except HotlineError as exc:
         raise click.ClickException(exc.message) from None
+    calendar = policy.calendar
+    for year in calendar.fallback_years(calendar.local_day(moment), calendar.local_day(due_at)):
+        click.echo(f"warning: the holiday calendar of {year} is not published yet; counting weekends and "
+                   "fixed-date holidays only (add holiday overrides when it is)", err=True)
     click.echo(policy.local(due_at).isoformat())
     if verbose:
-        click.echo(f"rules from {origin}, locality {settings.locality}, time zone {settings.timezone}", err=True)
+        spec = policy.rule_for(kind=kind, urgency=urgency, ticket_type=ticket_type, complexity=complexity,
+                               channel=channel)
+        click.echo(f"rules from {origin}, locality {policy.name}, rule {spec.amount} {spec.unit}, "
+                   f"time zone {settings.timezone}", err=True)

@@ -1,10 +1,12 @@
-"""Deadline rules and the admin-editable working-day override table."""
+"""Deadline rules (overrides of a locality's rule set), their audit trail, and the admin-editable
+working-day override table."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.database import Base, UTCDateTime, utcnow
@@ -19,7 +21,8 @@ class DeadlineRule(Base):
 
     __tablename__ = "deadline_rules"
     __table_args__ = (
-        UniqueConstraint("locality", "kind", "ticket_type", "urgency", name="uq_deadline_rules_key"),
+        UniqueConstraint("locality", "kind", "ticket_type", "urgency", "complexity", "channel",
+                         name="uq_deadline_rules_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,8 +30,26 @@ class DeadlineRule(Base):
     kind: Mapped[str] = mapped_column(String(16), default="handle")
     ticket_type: Mapped[str | None] = mapped_column(String(16))
     urgency: Mapped[str] = mapped_column(String(16))
+    complexity: Mapped[str | None] = mapped_column(String(16))  # NULL: any complexity (migration 0014)
+    channel: Mapped[str | None] = mapped_column(String(16))  # NULL: any intake channel
     unit: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(Integer)
+
+
+class DeadlineRuleChange(Base):
+    """Audit trail of rule edits: who changed which rule of which rule set, before → after, and why."""
+
+    __tablename__ = "deadline_rule_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    locality: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(120))  # kind/type/urgency/complexity/channel, * = any
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(400), default="")
 
 
 class HolidayOverride(Base):

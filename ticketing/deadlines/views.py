@@ -24,7 +24,7 @@ from ticketing.deadlines.schemas import (
 )
 from ticketing.deadlines.sla import DeadlineKind
 from ticketing.deadlines.workdays import MAX_YEAR, MIN_YEAR
-from ticketing.enums import Role, TicketType, Urgency
+from ticketing.enums import Channel, Complexity, Role, TicketType, Urgency
 from ticketing.org.auth import CurrentActor
 
 router = APIRouter(prefix="/api/v1", tags=["deadlines"])
@@ -56,7 +56,9 @@ def put_rule(body: RuleIn, actor: CurrentActor, session: DbSession, context: Ctx
     rule = service.upsert_rule(
         session, locality=body.locality or context.settings.locality, kind=body.kind.value,
         ticket_type=body.ticket_type.value if body.ticket_type else None, urgency=body.urgency.value,
-        unit=body.unit.value, amount=body.amount,
+        complexity=body.complexity.value if body.complexity else None,
+        channel=body.channel.value if body.channel else None, unit=body.unit.value, amount=body.amount,
+        settings=context.settings, actor_id=actor.id, actor_name=actor.name, reason=body.reason,
     )
     session.commit()
     service.invalidate_policy_cache()
@@ -70,10 +72,16 @@ def delete_rule(
     kind: Annotated[DeadlineKind, Query()] = DeadlineKind.HANDLE,
     ticket_type: Annotated[TicketType | None, Query()] = None,
     locality: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    complexity: Annotated[Complexity | None, Query()] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    reason: Annotated[str, Query(max_length=400)] = "",
 ) -> Response:
     actor.require(Role.ADMIN)
     service.delete_rule(session, locality=locality or context.settings.locality, kind=kind.value,
-                        ticket_type=ticket_type.value if ticket_type else None, urgency=urgency.value)
+                        ticket_type=ticket_type.value if ticket_type else None, urgency=urgency.value,
+                        complexity=complexity.value if complexity else None,
+                        channel=channel.value if channel else None, settings=context.settings,
+                        actor_id=actor.id, actor_name=actor.name, reason=reason)
     session.commit()
     service.invalidate_policy_cache()
     return Response(status_code=204)
@@ -124,15 +132,17 @@ def get_calendar(year: int, actor: CurrentActor, session: DbSession, context: Ct
 
 @router.post("/deadlines/preview", response_model=PreviewOut)
 def preview(body: PreviewIn, actor: CurrentActor, session: DbSession, context: Ctx) -> PreviewOut:
-    policy = service.load_policy(session, settings=context.settings)
-    ticket_type = body.ticket_type.value if body.ticket_type else None
-    due = policy.due(body.accepted_at, urgency=body.urgency.value, ticket_type=ticket_type)
-    first = policy.due(body.accepted_at, urgency=body.urgency.value, ticket_type=ticket_type,
-                       kind=DeadlineKind.FIRST_CONTACT.value)
+    policy = service.load_policy(session, settings=context.settings, locality=body.locality)
+    limits = policy.limits(body.accepted_at, urgency=body.urgency.value,
+                           ticket_type=body.ticket_type.value if body.ticket_type else None,
+                           complexity=body.complexity.value if body.complexity else None,
+                           channel=body.channel.value if body.channel else None)
     calendar = policy.calendar
+    first_day, due_day = calendar.local_day(body.accepted_at), calendar.local_day(limits.handle)
     return PreviewOut(
-        accepted_at=policy.local(body.accepted_at), due_at=policy.local(due),
-        first_contact_due_at=policy.local(first),
-        working_days_to_due=calendar.working_days_between(calendar.local_day(body.accepted_at),
-                                                          calendar.local_day(due)),
+        accepted_at=policy.local(body.accepted_at), due_at=policy.local(limits.handle),
+        first_contact_due_at=policy.local(limits.first_contact), reply_due_at=policy.local(limits.reply),
+        working_days_to_due=calendar.working_days_between(first_day, due_day), locality=policy.name,
+        calendar_warnings=[f"holiday calendar of {year} not published: weekends and fixed-date holidays only"
+                           for year in calendar.fallback_years(first_day, due_day)],
     )

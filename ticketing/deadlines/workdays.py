@@ -164,3 +164,16 @@ class WorkCalendar:
         self._ensure(end.toordinal())
         ords = self._state[2]
         return bisect_right(ords, end.toordinal()) - bisect_right(ords, start.toordinal())
+
+    def end_of_nth_day_after(self, moment: datetime, n: int) -> datetime:
+        """23:59:59 local of the Nth calendar day after the local day of `moment` (n = 0: that day), UTC."""
+        if moment.tzinfo is None:
+            raise ValidationFailed("datetime must be timezone-aware", value=moment.isoformat())
+        if n < 0:
+            raise ValidationFailed("number of days must not be negative", n=n)
+        return self._end_of_day(moment.astimezone(self.tz).toordinal() + n)
+
+    def fallback_years(self, first: date, last: date) -> list[int]:
+        """Years in [first, last] whose holidays are not published (counted as weekends + fixed dates)."""
+        return [y for y in range(min(first, last).year, max(first, last).year + 1)
+                if base_year(y)[1] == SOURCE_FALLBACK]

@@ -17,7 +17,7 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import ConcurrentUpdate, NotFound, PermissionDenied, ValidationFailed
 from ticketing import service, states
-from ticketing.enums import AssignmentRole, Light, Role
+from ticketing.enums import AssignmentRole, Role
 from ticketing.models import Ticket, TicketAssignment
 from ticketing.org.auth import Actor
 
@@ -121,10 +121,34 @@ def limit_text(text: str | None, *, limit: int, field: str) -> str | None:
     return text
 
 
-def policy(session: Session, ctx: AppContext):
-    from ticketing.deadlines.service import load_policy
+def policy(session: Session, ctx: AppContext, *, channel: str | None = None, locality: str | None = None):
+    """The deadline policy of the case's rule set: `locality` (the one it got), else the one for its channel."""
+    from ticketing.deadlines.service import load_policy, locality_for
 
-    return load_policy(session, settings=ctx.settings)
+    return load_policy(session, settings=ctx.settings, locality=locality or locality_for(ctx.settings, channel=channel))
+
+
+def clock(ctx: AppContext, now: datetime | None = None):
+    from ticketing.deadlines.signals import Clock
+
+    return Clock.of(ctx.settings, now or utcnow())
+
+
+def settled_light(ctx: AppContext, ticket: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Stored light and overdue flag after a flow changed a limit or met one: the light as it stands now,
+    except that a red not yet announced stays for the sweep to raise (with its overdue event, once)."""
+    from ticketing.deadlines.signals import case_light
+
+    light = case_light(ticket, clock(ctx, now)).value
+    if light == "red" and ticket.light != "red":
+        return {"light": ticket.light, "overdue_raised": False}
+    return {"light": light, "overdue_raised": light == "red"}
+
+
+def limit_fields(limits) -> dict[str, Any]:
+    """A ticket's columns for the limits it got (ticketing.deadlines.sla.Limits)."""
+    return {"due_at": limits.handle, "reply_due_at": limits.reply, "first_contact_due_at": limits.first_contact,
+            "limits": limits.stored()}
 
 
 def check_category(session: Session, ctx: AppContext, category_id: int) -> None:
@@ -139,16 +163,20 @@ def check_departments(session: Session, ctx: AppContext, department_ids: list[in
     check_departments(session, department_ids=department_ids, max_age=ctx.settings.catalogue_cache_seconds)
 
 
-def recompute_deadlines(session: Session, ctx: AppContext, ticket: Ticket) -> dict:
-    """Deadlines of a case again from its acceptance (after a change of urgency or type), extensions kept."""
-    deadlines = policy(session, ctx)
-    due = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type)
-    extra = service.approved_extension_days(session, ticket_id=ticket.id)
+def recompute_deadlines(session: Session, ctx: AppContext, ticket: Ticket, *, start=None) -> dict:
+    """The case's limits from its rule set, counted from `start` (default: the acceptance time), plus any
+    approved extension; the light as it stands then."""
+    deadlines = policy(session, ctx, channel=ticket.channel, locality=ticket.rule_set)
+    limits = deadlines.limits(start or ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type,
+                              complexity=ticket.complexity, channel=ticket.channel)
+    fields = limit_fields(limits)
+    extra = service.approved_extension_days(session, ticket_id=ticket.id) if start is None else 0
     if extra:
-        due = deadlines.extend(due, extra)
-    first = deadlines.due(ticket.accepted_at, urgency=ticket.urgency, ticket_type=ticket.ticket_type,
-                          kind="first_contact")
-    return assign(ticket, due_at=due, first_contact_due_at=first, light=Light.GREEN.value, overdue_raised=False)
+        fields["due_at"] = deadlines.extend(fields["due_at"], extra)
+    if ticket.first_contact_at is not None:
+        fields.pop("first_contact_due_at")  # a met limit is kept as it was met
+    changes = assign(ticket, rule_set=deadlines.name, **fields)
+    return changes | assign(ticket, **settled_light(ctx, ticket))
 
 
 def assign_departments(session: Session, ctx: AppContext, ticket: Ticket, *, lead_id: int,

@@ -8,7 +8,15 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import InvalidTransition
 from ticketing.enums import AssignmentStatus, Role
-from ticketing.flows.common import assign, limit_text, load_record, own_assignment, run, transition
+from ticketing.flows.common import (
+    assign,
+    limit_text,
+    load_record,
+    own_assignment,
+    run,
+    settled_light,
+    transition,
+)
 from ticketing.org.auth import Actor
 
 
@@ -43,6 +51,7 @@ def contact(ctx: AppContext, *, number: str, actor: Actor, note: str | None) -> 
             raise InvalidTransition("sign for the case (签收) before recording first contact", action="contact",
                                     status=ticket.status)
         changes = assign(ticket, first_contact_at=ticket.first_contact_at or utcnow())
+        changes |= assign(ticket, **settled_light(ctx, ticket))
         transition(session, ticket, actor, "contact", note=note, changes=changes)
 
     run(ctx, work)
@@ -71,6 +80,7 @@ def reply(ctx: AppContext, *, number: str, actor: Actor, text: str) -> None:
         assignment.status, assignment.replied_at, assignment.reply = AssignmentStatus.REPLIED.value, now, text
         if assignment.role == "lead":
             changes = assign(ticket, reply=text, replied_at=now)
+            changes |= assign(ticket, **settled_light(ctx, ticket, now))
             transition(session, ticket, actor, "reply", changes=changes)
         else:
             transition(session, ticket, actor, "note", note=text, changes={"co_replied": [None, actor.department_id]})
@@ -97,6 +107,7 @@ def send_back(ctx: AppContext, *, number: str, actor: Actor, note: str) -> None:
         for a in ticket.assignments:
             if a.role == "lead" and a.status == AssignmentStatus.REPLIED.value:
                 a.status = AssignmentStatus.ACCEPTED.value
-        transition(session, ticket, actor, "send_back", note=note, changes=assign(ticket, replied_at=None))
+        changes = assign(ticket, replied_at=None)
+        transition(session, ticket, actor, "send_back", note=note, changes=changes | assign(ticket, **settled_light(ctx, ticket)))
 
     run(ctx, work)

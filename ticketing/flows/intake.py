@@ -16,6 +16,7 @@ from ticketing.flows.common import (
     assign,
     assign_departments,
     check_category,
+    limit_fields,
     limit_text,
     load_record,
     policy,
@@ -26,6 +27,7 @@ from ticketing.flows.common import (
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
 from ticketing.org.catalogue import suggest
+from ticketing.rules import repeat_since
 from ticketing.schemas import DispatchIn, MergeIn, TicketCreate, TriageIn
 
 TITLE_FROM_CONTENT = 30
@@ -59,25 +61,23 @@ def create_ticket(ctx: AppContext, *, data: TicketCreate, actor: Actor, call_ref
     def work(session: Session) -> str:
         if data.category_id is not None:
             check_category(session, ctx, data.category_id)
-        deadlines = policy(session, ctx)
+        deadlines = policy(session, ctx, channel=data.channel.value)
+        limits = deadlines.limits(accepted_at, urgency=data.urgency.value, ticket_type=data.ticket_type.value,
+                                  complexity=data.complexity.value, channel=data.channel.value)
         local_day = accepted_at.astimezone(settings.tz).date()
         number = f"{local_day:%Y%m%d}{service.next_sequence(session, day=local_day):05d}"
         ticket = service.add_ticket(session, ticket=Ticket(
             number=number, channel=data.channel.value, caller_phone=phone, caller_name=data.caller_name,
             ticket_type=data.ticket_type.value, category_id=data.category_id, title=title,
             content=data.content, address=data.address, district=data.district, urgency=data.urgency.value,
-            status=Status.REGISTERED.value, accepted_at=accepted_at,
-            due_at=deadlines.due(accepted_at, urgency=data.urgency.value, ticket_type=data.ticket_type.value),
-            first_contact_due_at=deadlines.due(accepted_at, urgency=data.urgency.value,
-                                               ticket_type=data.ticket_type.value, kind="first_contact"),
-            light=Light.GREEN.value, owner_id=actor.id, call_ref=call_ref, recording_url=recording_url,
+            status=Status.REGISTERED.value, accepted_at=accepted_at, complexity=data.complexity.value,
+            rule_set=deadlines.name, **limit_fields(limits), light=Light.GREEN.value, owner_id=actor.id, call_ref=call_ref, recording_url=recording_url,
             transcript=transcript, search_tokens=segment(f"{title} {data.content} {data.address or ''}"),
             event_count=0,
         ))
         service.add_caller(session, ticket_id=ticket.id, phone=phone, name=data.caller_name,
                            source_ticket_id=ticket.id)
-        since = now - timedelta(days=settings.repeat_window_days)
-        repeats = service.find_repeats(session, ticket=ticket, since=since)
+        repeats = service.find_repeats(session, ticket=ticket, since=repeat_since(settings, created_at=now))
         hints: dict = {"triage": hint} if hint else {}
         if repeats:  # suggested merges (并单) for the agent; nothing is merged automatically
             hints["repeats"] = [{"number": t.number, "reason": why} for t, why in repeats]
@@ -117,9 +117,11 @@ def _title_from(content: str) -> str:
 
 
 def triage(ctx: AppContext, *, number: str, data: TriageIn, actor: Actor) -> None:
-    """Set type, category, urgency, address; a changed type or urgency recomputes the deadlines from the
-    acceptance time (plus any approved extension)."""
-    fields = data.model_dump(exclude_unset=True, exclude={"note"})
+    """Set type, category, urgency, complexity, address; a changed type, urgency or complexity recomputes
+    the deadlines from the acceptance time (plus any approved extension). Changing the complexity of a case
+    already triaged needs a reason (the note); the event keeps before → after."""
+    fields = {k: v.value if hasattr(v, "value") else v
+              for k, v in data.model_dump(exclude_unset=True, exclude={"note"}).items()}
     if "title" in fields:
         limit_text(fields["title"], limit=ctx.settings.max_title_chars, field="title")
 
@@ -130,8 +132,13 @@ def triage(ctx: AppContext, *, number: str, data: TriageIn, actor: Actor) -> Non
         from ticketing.triage.flows import check_downgrade
 
         check_downgrade(before=ticket.urgency, after=fields.get("urgency"), note=data.note)
+        if fields.get("complexity") is None:
+            fields.pop("complexity", None)
+        elif (fields["complexity"] != ticket.complexity and ticket.status != Status.REGISTERED.value
+              and not (data.note or "").strip()):
+            raise ValidationFailed("changing the complexity of a triaged case needs a reason (note)", field="note")
         changes = assign(ticket, **fields)
-        if "ticket_type" in changes or "urgency" in changes:
+        if changes.keys() & {"ticket_type", "urgency", "complexity"}:
             changes.update(recompute_deadlines(session, ctx, ticket))
         transition(session, ticket, actor, "triage", note=data.note, changes=changes)
 

@@ -10,11 +10,12 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from ticketing import phones, service, states
 from ticketing.access import flows as access
-from ticketing.deadlines.sla import light_for
+from ticketing.deadlines.signals import Clock, case_light, limit_lights, next_due
 from ticketing.enums import Role
 from ticketing.flows.common import can_see, load
 from ticketing.models import Ticket
 from ticketing.org.auth import Actor
+from ticketing.rules import repeat_since
 from ticketing.schemas import (
     AssignmentOut,
     EventOut,
@@ -27,7 +28,7 @@ from ticketing.schemas import (
 
 
 def _light(ctx: AppContext, ticket: Ticket, now):
-    return light_for(ticket.due_at, now, yellow_hours=ctx.settings.yellow_hours, closed_at=ticket.closed_at)
+    return case_light(ticket, Clock.of(ctx.settings, now))
 
 
 def ticket_view(ctx: AppContext, *, number: str, actor: Actor, audit: bool = True) -> TicketOut:
@@ -45,6 +46,7 @@ def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> 
     names = service.department_names(session, ids={ticket.lead_department_id})
     merged_into = service.ticket_numbers(session, ids=[ticket.merged_into_id] if ticket.merged_into_id else [])
     sees_caller = actor.role.value in ctx.settings.roles_seeing_caller
+    now = utcnow()
     return TicketOut(
         number=ticket.number, channel=ticket.channel, ticket_type=ticket.ticket_type, status=ticket.status,
         urgency=ticket.urgency, title=ticket.title, content=ticket.content,
@@ -53,7 +55,9 @@ def present(ctx: AppContext, session: Session, ticket: Ticket, actor: Actor) -> 
         address=ticket.address, district=ticket.district, department_id=ticket.lead_department_id,
         department=names.get(ticket.lead_department_id), accepted_at=ticket.accepted_at, due_at=ticket.due_at,
         first_contact_due_at=ticket.first_contact_due_at, first_contact_at=ticket.first_contact_at,
-        light=_light(ctx, ticket, utcnow()), dispatched_at=ticket.dispatched_at, replied_at=ticket.replied_at,
+        reply_due_at=ticket.reply_due_at, complexity=ticket.complexity, rule_set=ticket.rule_set,
+        light=_light(ctx, ticket, now), lights=limit_lights(ticket, Clock.of(ctx.settings, now)),
+        dispatched_at=ticket.dispatched_at, replied_at=ticket.replied_at,
         closed_at=ticket.closed_at, reply=ticket.reply, satisfaction=ticket.satisfaction,
         supervise_count=ticket.supervise_count, reopen_count=ticket.reopen_count,
         merged_into=merged_into.get(ticket.merged_into_id) if ticket.merged_into_id else None,
@@ -90,7 +94,8 @@ def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, or
     now = utcnow()
     with ctx.reader() as session:
         rows = service.list_tickets(session, flt=flt, now=now, yellow=timedelta(hours=ctx.settings.yellow_hours),
-                                    order=order, limit=limit + 1, offset=offset)
+                                    order=order, limit=limit + 1, offset=offset,
+                                    yellow_share=ctx.settings.yellow_share)
         page = rows[:limit]
         names = service.department_names(session, ids={t.lead_department_id for t in page})
     items = [
@@ -98,7 +103,7 @@ def list_tickets(ctx: AppContext, *, flt: service.TicketFilter, actor: Actor, or
             number=t.number, channel=t.channel, ticket_type=t.ticket_type, status=t.status, urgency=t.urgency,
             title=t.title, content=t.content, caller_masked=phones.mask(t.caller_phone),
             department_id=t.lead_department_id, department=names.get(t.lead_department_id), due_at=t.due_at,
-            light=_light(ctx, t, now), created_at=t.created_at,
+            light=_light(ctx, t, now), created_at=t.created_at, next_due_at=next_due(t),
         )
         for t in page
     ]
@@ -115,7 +120,7 @@ def repeats(ctx: AppContext, *, number: str, actor: Actor) -> list[RepeatOut]:
     """Suggested merges: same caller, or same address and category, within the repeat window."""
     with ctx.reader() as session:
         ticket = load(session, number, actor, for_update=False)
-        since = ticket.created_at - timedelta(days=ctx.settings.repeat_window_days)
+        since = repeat_since(ctx.settings, created_at=ticket.created_at)
         return [
             RepeatOut(number=t.number, status=t.status, title=t.title, created_at=t.created_at, reason=reason)
             for t, reason in service.find_repeats(session, ticket=ticket, since=since)
@@ -161,7 +166,7 @@ def ticket_rows(ctx: AppContext, *, limit: int, statuses: list[str] | None = Non
     with ctx.reader() as session:
         rows = service.list_tickets(session, flt=service.TicketFilter(statuses=statuses), now=now,
                                     yellow=timedelta(hours=ctx.settings.yellow_hours), order="newest",
-                                    limit=limit, offset=0)
+                                    limit=limit, offset=0, yellow_share=ctx.settings.yellow_share)
         names = service.department_names(session, ids={t.lead_department_id for t in rows})
         from ticketing.triage.flows import handoffs as triage_handoffs
 

@@ -8,16 +8,18 @@ from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import Conflict, ValidationFailed
 from ticketing import service
-from ticketing.deadlines.sla import light_for
+from ticketing.deadlines.signals import case_light
 from ticketing.enums import AssignmentStatus, Status
 from ticketing.flows.common import (
     assign,
     assign_departments,
     check_departments,
+    clock,
     limit_text,
     load_record,
     own_assignment,
     policy,
+    recompute_deadlines,
     run,
     transition,
 )
@@ -119,10 +121,12 @@ def decide_extension(ctx: AppContext, *, number: str, extension_id: int, data: D
         request.decided_by, request.decided_at, request.decision_note = actor.id, now, data.note
         changes: dict = {"decision": [None, request.status]}
         if data.approve:
-            new_due = policy(session, ctx).extend(ticket.due_at, request.working_days)
+            new_due = policy(session, ctx, channel=ticket.channel, locality=ticket.rule_set).extend(
+                ticket.due_at, request.working_days)
             request.old_due_at, request.new_due_at = ticket.due_at, new_due
-            light = light_for(new_due, now, yellow_hours=ctx.settings.yellow_hours).value
-            changes |= assign(ticket, due_at=new_due, light=light, overdue_raised=light == "red")
+            changes |= assign(ticket, due_at=new_due)
+            light = case_light(ticket, clock(ctx, now)).value
+            changes |= assign(ticket, light=light, overdue_raised=light == "red")
         transition(session, ticket, actor, "decide_extension", note=data.note, changes=changes)
 
     run(ctx, work)
@@ -148,16 +152,16 @@ def reopen(ctx: AppContext, *, number: str, data: ReopenIn, actor: Actor) -> Non
     def work(session: Session) -> None:
         ticket = load_record(session, number, actor)
         now = utcnow()
-        deadlines = policy(session, ctx)
-        due = deadlines.due(now, urgency=ticket.urgency, ticket_type=ticket.ticket_type)
         target = Status.TRIAGED.value
         if ticket.lead_department_id is not None:
             target = Status.DISPATCHED.value
             for a in ticket.assignments:
                 if a.role == "lead" and a.status != AssignmentStatus.WITHDRAWN.value:
                     a.status, a.accepted_at, a.replied_at = AssignmentStatus.DISPATCHED.value, None, None
-        changes = assign(ticket, closed_at=None, replied_at=None, handled_at=None, due_at=due, light="green",
-                         overdue_raised=False, reopen_count=ticket.reopen_count + 1)
+        changes = assign(ticket, closed_at=None, replied_at=None, handled_at=None, light="green",
+                         reopen_count=ticket.reopen_count + 1)
+        # Fresh reply and close limits counted from now; the first contact stays as it was met.
+        changes |= recompute_deadlines(session, ctx, ticket, start=now)
         transition(session, ticket, actor, "reopen", note=data.reason, changes=changes, target=target)
         if data.resupervise:
             changes = assign(ticket, supervise_count=ticket.supervise_count + 1) | {"kind": [None, "re_supervise"]}

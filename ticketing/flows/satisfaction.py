@@ -12,9 +12,9 @@ from ticketing.flows.common import assign, load_record, run, transition
 from ticketing.flows.review import reopen
 from ticketing.models import TicketEvent
 from ticketing.org.auth import Actor
+from ticketing.rules import is_dissatisfied
 from ticketing.schemas import ReopenIn
 
-DISSATISFIED = (Satisfaction.DISSATISFIED, Satisfaction.VERY_DISSATISFIED)
 REOPEN_REASON = "回访评价：{label}，重启并再督办"
 LABELS = {rating: LABELS_ZH[rating.value] for rating in Satisfaction}  # best first
 
@@ -37,7 +37,7 @@ def record_satisfaction(ctx: AppContext, *, number: str, rating: Satisfaction | 
         return True
 
     still_closed = run(ctx, work)
-    if value in DISSATISFIED and still_closed:
+    if is_dissatisfied(value) and still_closed:
         reopen(ctx, number=number, data=ReopenIn(reason=REOPEN_REASON.format(label=LABELS[value]), resupervise=True),
                actor=actor)
         return True
