@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asr.port import Segment, Transcript
+from asr.port import Bias, Segment, Transcript
 from hotline.errors import AsrFailed
 
 
@@ -18,10 +18,12 @@ class FakeRecognizer:
         self.text_by_name = dict(text_by_name or {})
         self.fail = fail
         self.calls: list[Path] = []
+        self.biases: list[Bias | None] = []
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
         wav_path = Path(wav_path)
         self.calls.append(wav_path)
+        self.biases.append(bias)
         if self.fail:
             raise AsrFailed(f"fake recognizer told to fail on {wav_path.name}", retryable=True)
         seconds = _wav_seconds(wav_path)

@@ -1,4 +1,5 @@
-"""Character error rate, the accuracy measure for Chinese transcripts (punctuation and spaces ignored)."""
+"""Character error rate, the accuracy measure for Chinese transcripts (punctuation and spaces ignored; numbers
+written in digits on both sides, so 十八路 and 18路 count as the same)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import unicodedata
 
 
 def normalise_for_cer(text: str) -> str:
+    from asr.numbers import normalise_numbers
     from asr.text import to_simplified
 
-    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    text = normalise_numbers(to_simplified(unicodedata.normalize("NFKC", text))).lower()
     return "".join(ch for ch in text if not unicodedata.category(ch).startswith(("P", "Z", "S", "C")))
 
 

@@ -22,6 +22,8 @@ class Transcript:
     engine: str
     audio_seconds: float
     complete: bool  # False: decoding was bounded or aborted, the text is partial
+    raw_text: str | None = None  # the engine's own text when post-correction changed it (asr/refine.py)
+    corrections: tuple[dict, ...] = ()  # what post-correction changed: heard, term, cost, offsets
 
     @property
     def empty(self) -> bool:
@@ -30,14 +32,24 @@ class Transcript:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["segments"] = [asdict(s) for s in self.segments]
+        data["corrections"] = list(self.corrections)
         return data
+
+
+@dataclass(frozen=True)
+class Bias:
+    """Vocabulary hints for one decoding: a prompt (text the model takes as preceding speech) and/or
+    hotwords (words it should prefer). Engines use what they support and ignore the rest."""
+
+    prompt: str | None = None
+    hotwords: str | None = None
 
 
 @runtime_checkable
 class Recognizer(Protocol):
     name: str
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
         """Transcribe a WAV file. Silence gives an empty, complete transcript; unreadable input raises
         AsrFailed(retryable=False); a missing model raises AsrUnavailable."""
         ...

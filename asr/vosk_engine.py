@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from asr.audio import read_pcm16
-from asr.port import Segment, Transcript
+from asr.port import Bias, Segment, Transcript
 from asr.text import normalise_zh
 from hotline.errors import AsrFailed, AsrUnavailable
 
@@ -43,7 +43,8 @@ class VoskRecognizer:
     def load(self):
         return load_model(str(self.model_path.resolve()))
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
+        """`bias` is not used: Vosk has no soft biasing (a phrase list restricts, see `phrases`)."""
         from vosk import KaldiRecognizer
 
         samples, rate, seconds, truncated = read_pcm16(Path(wav_path), None, self.max_audio_seconds)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from asr.audio import read_pcm16
-from asr.port import Segment, Transcript
+from asr.port import Bias, Segment, Transcript
 from asr.text import normalise_zh
 from hotline.errors import AsrFailed, AsrUnavailable
 
@@ -32,6 +32,7 @@ HALLUCINATIONS = (
     "以下是普通话的句子", "字幕由", "字幕提供", "請不吝點贊", "请不吝点赞", "订阅", "訂閱", "谢谢观看", "感谢观看",
     "明镜与点点栏目", "优优独播剧场",
 )
+_PUNCT = re.compile(r"[\s、，。！？,.!?;；:：]+")
 _REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
 _PEAK_SILENCE = 64  # int16 peak below this is digital silence: skip the model entirely
 _lock = threading.Lock()
@@ -63,7 +64,8 @@ class WhisperRecognizer:
         """Load the model now (it is cached per process); raises AsrUnavailable when not installed."""
         return load_model(str(self.model_path.resolve()), self.threads)
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
+        bias = bias or Bias()
         samples, _, seconds, truncated = read_pcm16(Path(wav_path), SAMPLE_RATE, self.max_audio_seconds)
         model = self.load()
         if samples.size == 0 or int(np.abs(samples).max()) < _PEAK_SILENCE:
@@ -76,7 +78,8 @@ class WhisperRecognizer:
                 audio,
                 language="zh",
                 task="transcribe",
-                initial_prompt=INITIAL_PROMPT,
+                initial_prompt=INITIAL_PROMPT + (bias.prompt or ""),
+                hotwords=bias.hotwords or None,
                 beam_size=self.beam_size,
                 temperature=(0.0, 0.4),
                 condition_on_previous_text=False,
@@ -90,7 +93,7 @@ class WhisperRecognizer:
             segments: list[Segment] = []
             complete = not truncated
             for piece in pieces:
-                segment = _clean(piece)
+                segment = _clean(piece, bias)
                 if segment is not None:
                     segments.append(segment)
                 if time.monotonic() - started > budget:
@@ -104,15 +107,28 @@ class WhisperRecognizer:
         return Transcript(text, tuple(segments), self.name, seconds, complete)
 
 
-def _clean(piece) -> Segment | None:
+def _clean(piece, bias: Bias) -> Segment | None:
     text = normalise_zh(piece.text)
     text = _REPEAT.sub(r"\1", text)
     if not text or any(h in text for h in HALLUCINATIONS) and len(text) < 30:
+        return None
+    if _echoes_hints(text, bias):
         return None
     if piece.no_speech_prob > 0.8 and piece.avg_logprob < -0.7:
         return None
     confidence = min(1.0, max(0.0, math.exp(piece.avg_logprob)))
     return Segment(round(piece.start, 2), round(piece.end, 2), text, round(confidence, 3))
+
+
+def _echoes_hints(text: str, bias: Bias) -> bool:
+    """A segment repeating three or more hint words in their listed order is the prompt echoed back
+    (Whisper does this on noise), not speech. A caller saying one or two of the words is kept."""
+    bare = _PUNCT.sub("", text)
+    for hints in (bias.prompt, bias.hotwords):
+        words = [w for w in _PUNCT.split(hints or "") if w]
+        if any("".join(words[i:i + 3]) in bare for i in range(len(words) - 2)):
+            return True
+    return False
 
 
 def model_installed(path: Path) -> bool:

@@ -278,6 +278,32 @@ class Settings(BaseSettings):
     asr_vad_min_silence_ms: int = Field(
         500, ge=50, description="Whisper VAD: silence that splits speech segments, in milliseconds."
     )
+    asr_prompt_max_chars: int = Field(
+        0, ge=0, le=200,
+        description="Whisper: characters of hotline vocabulary appended to the decoding prompt (0 = none).",
+    )
+    asr_hotwords_max_chars: int = Field(
+        0, ge=0, le=200, description="Whisper: characters of hotline vocabulary passed as hotwords (0 = none)."
+    )
+    asr_correct: bool = Field(
+        True, description="Repair near-homophones of the hotline vocabulary after decoding (raw text is kept)."
+    )
+    asr_correct_max_cost: float = Field(
+        0.36, ge=0, le=1, description="Post-correction: highest pinyin distance per syllable that is repaired."
+    )
+    asr_correct_max_cost_short: float = Field(
+        0.3, ge=0, le=1, description="Post-correction: highest pinyin distance per syllable for two-syllable terms."
+    )
+    asr_correct_max_syllable_cost: float = Field(
+        0.9, ge=0, le=1, description="Post-correction: no repair when one syllable is further than this from the term's."
+    )
+    asr_correct_max_cost_word: float = Field(
+        0.12, ge=0, le=1,
+        description="Post-correction: highest distance when the heard words are a common word themselves.",
+    )
+    asr_correct_common_word_freq: int = Field(
+        50, ge=0, description="Post-correction: jieba frequency from which heard words count as a common word."
+    )
 
     log_level: str = Field("INFO", description="Python log level.")
 

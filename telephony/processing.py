@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from asr.port import Recognizer, Transcript
+from asr.refine import refine
+from asr.vocabulary import decoding_aids, load_vocabulary, tuning_from
 from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import VendorError
@@ -73,12 +75,16 @@ def _claim(ctx: AppContext, call_id: int) -> Claimed | None:
         return claimed
 
 
-def _transcribe(recognizer: Recognizer, path: Path) -> tuple[Transcript | None, str | None]:
-    """The transcript, or None and why it failed. Any engine failure is caught here: the call goes on."""
+def _transcribe(ctx: AppContext, recognizer: Recognizer, path: Path) -> tuple[Transcript | None, str | None]:
+    """The transcript (biased toward and corrected against the hotline vocabulary; the raw text kept), or
+    None and why it failed. Any engine failure is caught here: the call goes on."""
     if not path.is_file():
         return None, f"recording {path.name} is missing"
+    with ctx.reader() as session:
+        vocabulary = load_vocabulary(session)
+    bias, corrector = decoding_aids(vocabulary, tuning_from(ctx.settings), correct=ctx.settings.asr_correct)
     try:
-        return recognizer.transcribe(path), None
+        return refine(recognizer.transcribe(path, bias), corrector), None
     except VendorError as exc:
         log.warning("transcription of %s failed: %s", path.name, exc.message)
         return None, f"{exc.code}: {exc.message}"
@@ -93,7 +99,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
     if call is None:
         with ctx.reader() as session:
             return service.get_call(session, call_id=call_id).status
-    transcript, error = _transcribe(recognizer, recordings_root(ctx) / call.recording_path)
+    transcript, error = _transcribe(ctx, recognizer, recordings_root(ctx) / call.recording_path)
     text = transcript.text.strip()[: ctx.settings.max_content_chars] if transcript else ""
     engine = transcript.engine if transcript else getattr(recognizer, "name", None)
     number = call.ticket_number
@@ -111,7 +117,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
             attach_transcript(ctx, number=number, transcript=text, actor=Actor.system(IVR_ACTOR),
                               suggestions=hints)
         return _finish(ctx, call, status="ticketed", transcript_status="done", engine=engine, number=number,
-                       text=text)
+                       text=text, transcript=transcript)
     mark = EMPTY_MARK if transcript is not None else PENDING_MARK
     if number is None:
         content = placeholder_content(mark, caller=call.caller, seconds=call.recording_seconds)
@@ -161,7 +167,7 @@ def _register(ctx: AppContext, call: Claimed, *, content: str, title: str | None
 
 def _finish(ctx: AppContext, call: Claimed, *, status: str, transcript_status: str, engine: str | None,
             number: str | None = None, text: str | None = None, error: str | None = None,
-            next_attempt_at: datetime | None = None) -> str:
+            next_attempt_at: datetime | None = None, transcript: Transcript | None = None) -> str:
     with ctx.sessions() as session:
         row = service.get_call(session, call_id=call.id, for_update=True)
         row.status = status
@@ -170,6 +176,11 @@ def _finish(ctx: AppContext, call: Claimed, *, status: str, transcript_status: s
         row.ticket_number = number or row.ticket_number
         if text is not None:
             row.transcript = text
+        if transcript is not None:
+            row.transcript_raw = transcript.raw_text
+            row.transcript_segments = [{"start": s.start, "end": s.end, "text": s.text, "confidence": s.confidence}
+                                       for s in transcript.segments]
+            row.transcript_corrections = list(transcript.corrections) or None
         row.error = error[:2000] if error else None
         row.next_attempt_at = next_attempt_at
         session.commit()

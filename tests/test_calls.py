@@ -389,10 +389,10 @@ def test_concurrent_deliveries_while_transcribing_give_one_ticket(context, setti
     inside, release = threading.Event(), threading.Event()
 
     class SlowRecognizer(FakeRecognizer):
-        def transcribe(self, wav_path):
+        def transcribe(self, wav_path, bias=None):
             inside.set()
             assert release.wait(30)
-            return super().transcribe(wav_path)
+            return super().transcribe(wav_path, bias)
 
     results: list[str] = []
     first = threading.Thread(target=lambda: results.append(

@@ -94,10 +94,10 @@ def test_call_ends_while_processing_runs(context, settings, queue):
     inside, release = threading.Event(), threading.Event()
 
     class Slow(FakeRecognizer):
-        def transcribe(self, wav_path):
+        def transcribe(self, wav_path, bias=None):
             inside.set()
             assert release.wait(30)
-            return super().transcribe(wav_path)
+            return super().transcribe(wav_path, bias)
 
     results: list[str] = []
     worker = threading.Thread(target=lambda: results.append(
