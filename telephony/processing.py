@@ -26,6 +26,12 @@ from ticketing.schemas import TicketCreate
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "telephony.process_call"
+PROCESS_URGENT_TASK = "telephony.process_urgent_call"  # same work; routed to the urgent ASR queue
+
+
+def process_task(urgent: bool) -> str:
+    """The task name a call is processed under: urgent-key calls go to the queue ASR workers take first."""
+    return PROCESS_URGENT_TASK if urgent else PROCESS_TASK
 RECORDINGS = "recordings"
 IVR_ACTOR = "ivr"
 DEFAULT_TYPE = TicketType.HELP.value
@@ -200,4 +206,4 @@ def _retry_later(ctx: AppContext, call: Claimed, *, number: str, engine: str | N
                    number=number, error=f"gave up after {call.attempts} attempts: {error}")
 
 
-__all__ = ["PROCESS_TASK", "process_call", "recordings_root"]
+__all__ = ["PROCESS_TASK", "PROCESS_URGENT_TASK", "process_call", "process_task", "recordings_root"]

@@ -43,7 +43,7 @@ def run_enqueued(context, queue, recognizer) -> list[str]:
     done = []
     while queue.sent:
         name, args, _ = queue.sent.pop(0)
-        assert name == "telephony.process_call"
+        assert name in ("telephony.process_call", "telephony.process_urgent_call")
         done.append(flows.process_call(context, call_id=args[0], recognizer=recognizer))
     return done
 
@@ -334,7 +334,7 @@ def test_the_registered_celery_task_runs_the_flow(context, settings, session, qu
     assert len(tickets(session)) == 1
     assert tasks.sweep_calls.apply().get() == {"requeued": 0, "lost": 0}
     from hotline.celery_app import celery, make_celery
-    assert {"telephony.process_call", "telephony.sweep_calls"} <= set(celery.tasks)
+    assert {"telephony.process_call", "telephony.process_urgent_call", "telephony.sweep_calls"} <= set(celery.tasks)
     schedule = make_celery(settings).conf.beat_schedule["sweep-calls"]
     assert schedule == {"task": "telephony.sweep_calls", "schedule": settings.calls_sweep_seconds}
 
