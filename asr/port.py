@@ -53,3 +53,34 @@ class Recognizer(Protocol):
         """Transcribe a WAV file. Silence gives an empty, complete transcript; unreadable input raises
         AsrFailed(retryable=False); a missing model raises AsrUnavailable."""
         ...
+
+
+@dataclass(frozen=True)
+class Partial:
+    """What a stream has heard so far: `text` = committed sentences + the current guess; `final` is True
+    when the latest sentence is committed (it will not change any more)."""
+
+    text: str
+    final: bool
+    seconds: float  # audio accepted so far
+
+
+@runtime_checkable
+class RecognitionStream(Protocol):
+    def accept(self, pcm16: bytes) -> Partial | None:
+        """Feed mono 16-bit little-endian PCM at the stream's rate; returns the new hypothesis, or None when
+        nothing changed."""
+        ...
+
+    def finish(self) -> Transcript:
+        """No more audio: the complete transcript of everything accepted."""
+        ...
+
+
+@runtime_checkable
+class StreamingRecognizer(Protocol):
+    """Engines that can transcribe audio as it arrives (live agents see partial text while the caller talks)."""
+
+    name: str
+
+    def open_stream(self, sample_rate: int, bias: Bias | None = None) -> RecognitionStream: ...

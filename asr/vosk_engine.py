@@ -43,6 +43,12 @@ class VoskRecognizer:
     def load(self):
         return load_model(str(self.model_path.resolve()))
 
+    def open_stream(self, sample_rate: int, bias: Bias | None = None):
+        """A native Vosk stream (asr.streaming.VoskStream): partial text as audio arrives."""
+        from asr.streaming import VoskStream
+
+        return VoskStream(self.load(), sample_rate, self.phrases)
+
     def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
         """`bias` is not used: Vosk has no soft biasing (a phrase list restricts, see `phrases`)."""
         from vosk import KaldiRecognizer

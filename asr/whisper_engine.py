@@ -64,6 +64,28 @@ class WhisperRecognizer:
         """Load the model now (it is cached per process); raises AsrUnavailable when not installed."""
         return load_model(str(self.model_path.resolve()), self.threads)
 
+    def open_stream(self, sample_rate: int, bias: Bias | None = None):
+        """A stream for live audio (asr.streaming.WhisperStream: short windows, committed at pauses)."""
+        from asr.streaming import WhisperStream
+
+        self.load()
+        return WhisperStream(self, sample_rate, bias)
+
+    def decode_samples(self, samples: np.ndarray, rate: int, bias: Bias | None = None, *,
+                       beam_size: int | None = None) -> str:
+        """Text of a short stretch of int16 audio (no VAD, one window): what a stream decodes."""
+        bias = bias or Bias()
+        model = self.load()
+        try:
+            pieces, _info = model.transcribe(
+                _to_16k(samples, rate), language="zh", task="transcribe",
+                initial_prompt=INITIAL_PROMPT + (bias.prompt or ""), hotwords=bias.hotwords or None,
+                beam_size=beam_size or self.beam_size, temperature=0.0, condition_on_previous_text=False,
+                max_new_tokens=MAX_NEW_TOKENS, without_timestamps=True, vad_filter=False)
+            return "".join(seg.text for seg in (_clean(p, bias) for p in pieces) if seg is not None)
+        except (RuntimeError, ValueError) as exc:
+            raise AsrFailed(f"whisper failed on streamed audio: {exc}", retryable=True) from exc
+
     def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
         bias = bias or Bias()
         samples, _, seconds, truncated = read_pcm16(Path(wav_path), SAMPLE_RATE, self.max_audio_seconds)
@@ -105,6 +127,14 @@ class WhisperRecognizer:
             raise AsrFailed(f"whisper failed on {wav_path}: {exc}", retryable=True) from exc
         text = "".join(s.text for s in segments)
         return Transcript(text, tuple(segments), self.name, seconds, complete)
+
+
+def _to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
+    audio = samples.astype(np.float32) / 32768.0
+    if rate == SAMPLE_RATE or audio.size == 0:
+        return audio
+    positions = np.arange(0, audio.size, rate / SAMPLE_RATE, dtype=np.float64)
+    return np.interp(positions, np.arange(audio.size), audio).astype(np.float32)
 
 
 def _clean(piece, bias: Bias) -> Segment | None:
