@@ -139,3 +139,25 @@ def test_a_model_directory_missing_files_gives_a_ticket_and_the_install_command(
     status, state, number, error, _ = outcome(context, call_id)
     assert number and (status, state) == ("failed", "failed")
     assert "asr_unavailable" in error and "hotline asr install whisper-base" in error
+
+
+def test_a_long_call_is_transcribed_whole_without_losing_or_repeating_words_at_window_seams(whisper, tmp_path):
+    """Hotline sentences back to back (no pause between them) make a call longer than Whisper's 30 s window;
+    the long transcript matches the sentences transcribed one by one: at most 1 % of characters lost or
+    repeated, and the timed segments cover the call in order."""
+    import json
+    import subprocess
+
+    from asr.metrics import lost_and_added, normalise_for_cer
+
+    testset = Path(__file__).resolve().parent / "audio" / "testset"
+    items = json.loads((testset / "transcripts.json").read_text(encoding="utf-8"))["items"][12:18]
+    long = tmp_path / "long.wav"
+    subprocess.run(["sox", *(str(testset / i["file"]) for i in items), str(long)], check=True)
+    one_by_one = "".join(whisper.transcribe(testset / i["file"]).text for i in items)
+    whole = whisper.transcribe(long)
+    assert whole.complete and whole.audio_seconds > 30
+    lost, added = lost_and_added(one_by_one, whole.text)
+    assert (lost + added) / len(normalise_for_cer(one_by_one)) <= 0.01, (whole.text, one_by_one)
+    starts = [s.start for s in whole.segments]
+    assert starts == sorted(starts) and whole.segments[-1].end > 25
