@@ -11,12 +11,14 @@ import math
 import re
 import threading
 import time
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from asr.audio import read_pcm16
+from asr.chunking import plan_chunks, seam_overlap
 from asr.port import Bias, Segment, Transcript
 from asr.text import normalise_zh
 from hotline.errors import AsrFailed, AsrUnavailable
@@ -51,8 +53,12 @@ class WhisperRecognizer:
         beam_size: int = 5,
         vad_min_silence_ms: int = 500,
         grace_seconds: float = 1.0,
+        chunk_seconds: float = 20.0,
+        overlap_seconds: float = 2.0,
     ) -> None:
         self.model_path = Path(model_path)
+        self.chunk_seconds = chunk_seconds  # long calls are decoded in pieces of at most this (asr/chunking.py)
+        self.overlap_seconds = overlap_seconds
         self.threads = threads
         self.max_rtf = max_rtf
         self.max_audio_seconds = max_audio_seconds
@@ -92,12 +98,36 @@ class WhisperRecognizer:
         model = self.load()
         if samples.size == 0 or int(np.abs(samples).max()) < _PEAK_SILENCE:
             return Transcript("", (), self.name, seconds, complete=not truncated)
-        audio = samples.astype(np.float32) / 32768.0
         started = time.monotonic()
         budget = self.max_rtf * min(seconds, self.max_audio_seconds) + self.grace_seconds
+        segments: list[Segment] = []
+        complete = not truncated
+        chunks = plan_chunks(samples, SAMPLE_RATE, max_seconds=self.chunk_seconds,
+                             overlap_seconds=self.overlap_seconds)
+        for chunk in chunks:
+            piece_segments, in_budget = self._decode_chunk(model, samples[chunk.start:chunk.end], chunk.start,
+                                                           bias, started, budget)
+            if chunk.overlap and segments:
+                piece_segments = _drop_repeat(piece_segments, seam_overlap(
+                    "".join(s.text for s in segments), "".join(s.text for s in piece_segments)))
+            segments += piece_segments
+            if not in_budget:
+                log.warning("whisper: decoding budget %.1fs exceeded on %s; keeping partial text", budget, wav_path)
+                complete = False
+                break
+        text = "".join(s.text for s in segments)
+        return Transcript(text, tuple(segments), self.name, seconds, complete)
+
+    def _decode_chunk(self, model, samples: np.ndarray, offset: int, bias: Bias, started: float,
+                      budget: float) -> tuple[list[Segment], bool]:
+        """Segments of one piece (times from the start of the recording); False when over budget."""
+        if samples.size == 0 or int(np.abs(samples).max()) < _PEAK_SILENCE:
+            return [], True
+        shift = offset / SAMPLE_RATE
+        out: list[Segment] = []
         try:
             pieces, _info = model.transcribe(
-                audio,
+                samples.astype(np.float32) / 32768.0,
                 language="zh",
                 task="transcribe",
                 initial_prompt=INITIAL_PROMPT + (bias.prompt or ""),
@@ -112,21 +142,28 @@ class WhisperRecognizer:
                 vad_filter=True,
                 vad_parameters={"min_silence_duration_ms": self.vad_min_silence_ms},
             )
-            segments: list[Segment] = []
-            complete = not truncated
             for piece in pieces:
                 segment = _clean(piece, bias)
                 if segment is not None:
-                    segments.append(segment)
+                    out.append(replace(segment, start=round(segment.start + shift, 2),
+                                       end=round(segment.end + shift, 2)))
                 if time.monotonic() - started > budget:
-                    log.warning("whisper: decoding budget %.1fs exceeded on %s; keeping partial text",
-                                budget, wav_path)
-                    complete = False
-                    break
+                    return out, False
         except (RuntimeError, ValueError) as exc:  # CTranslate2 / onnxruntime failures
-            raise AsrFailed(f"whisper failed on {wav_path}: {exc}", retryable=True) from exc
-        text = "".join(s.text for s in segments)
-        return Transcript(text, tuple(segments), self.name, seconds, complete)
+            raise AsrFailed(f"whisper failed: {exc}", retryable=True) from exc
+        return out, True
+
+
+def _drop_repeat(segments: list[Segment], chars: int) -> list[Segment]:
+    """`segments` without their first `chars` characters (the words an overlap heard twice)."""
+    out = []
+    for segment in segments:
+        if chars >= len(segment.text):
+            chars -= len(segment.text)
+            continue
+        out.append(replace(segment, text=segment.text[chars:]) if chars else segment)
+        chars = 0
+    return out
 
 
 def _to_16k(samples: np.ndarray, rate: int) -> np.ndarray:

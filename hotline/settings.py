@@ -278,6 +278,12 @@ class Settings(BaseSettings):
     asr_vad_min_silence_ms: int = Field(
         500, ge=50, description="Whisper VAD: silence that splits speech segments, in milliseconds."
     )
+    asr_chunk_seconds: float = Field(
+        20.0, ge=5, le=30, description="Whisper: long calls are decoded in pieces of at most this many seconds."
+    )
+    asr_chunk_overlap_seconds: float = Field(
+        2.0, ge=0, le=5, description="Whisper: audio heard twice where a piece is cut without a pause."
+    )
     asr_prompt_max_chars: int = Field(
         0, ge=0, le=200,
         description="Whisper: characters of hotline vocabulary appended to the decoding prompt (0 = none).",

@@ -162,3 +162,53 @@ def test_vocabulary_comes_from_the_database_and_follows_catalogue_changes(contex
     rebuilt = CACHE.corrector(second, tuning)
     assert rebuilt is not corrector
     assert rebuilt.correct("电线上有风筝缠现")[0] == "电线上有风筝缠线"
+
+
+# --- long calls: where pieces are cut and how seams are joined (asr/chunking.py) -------------------
+def _speechlike(seconds: float, rate: int = 16000, pauses: tuple[float, ...] = ()):
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    audio = (np.sin(2 * np.pi * 220 * t) * 8000 * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.int16)
+    for at in pauses:
+        audio[int(at * rate):int((at + 0.4) * rate)] = 0
+    return audio
+
+
+def test_a_short_call_is_one_piece():
+    from asr.chunking import Chunk, plan_chunks
+
+    assert plan_chunks(_speechlike(12), 16000) == [Chunk(0, 12 * 16000, 0)]
+
+
+def test_long_calls_are_cut_at_pauses_without_overlap():
+    from asr.chunking import plan_chunks
+
+    chunks = plan_chunks(_speechlike(50, pauses=(14.0, 31.0)), 16000, max_seconds=20)
+    assert [c.overlap for c in chunks] == [0, 0, 0]
+    cuts = [c.start / 16000 for c in chunks][1:]
+    assert 14.0 <= cuts[0] <= 14.4 and 31.0 <= cuts[1] <= 31.4  # inside each pause
+    assert chunks[-1].end == 50 * 16000 and all(a.end == b.start for a, b in zip(chunks, chunks[1:]))
+
+
+def test_speech_without_pauses_is_cut_hard_with_an_overlap():
+    from asr.chunking import plan_chunks
+
+    chunks = plan_chunks(_speechlike(45), 16000, max_seconds=20, overlap_seconds=2)
+    assert [c.overlap for c in chunks] == [0, 32000, 32000]
+    assert all(b.start == a.end - 32000 for a, b in zip(chunks, chunks[1:]))
+    assert all(c.end - c.start <= 20 * 16000 for c in chunks) and chunks[-1].end == 45 * 16000
+
+
+@pytest.mark.parametrize("previous, following, repeated", [
+    ("我们小区的下水道堵了污水都漫到", "漫到路面上了请尽快派人", 2),
+    ("老板一直拖欠工资不给", "欠工资不给我想投诉", 5),
+    ("老板一直拖欠工资不给", "我想投诉", 0),             # nothing heard twice
+    ("路灯坏了三天了晚上很黑", "晚上", 2),
+    ("晚上很黑老人出门很不安全", "很黑的时候", 0),        # a match far from the seam is a coincidence
+    ("", "路灯", 0),
+])
+def test_the_words_an_overlap_heard_twice_are_found(previous, following, repeated):
+    from asr.chunking import seam_overlap
+
+    assert seam_overlap(previous, following) == repeated
