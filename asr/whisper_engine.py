@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from asr.audio import read_pcm16
-from asr.chunking import plan_chunks, seam_overlap
+from asr.chunking import Chunk, plan_chunks, seam_overlap
 from asr.port import Bias, Segment, Transcript
 from asr.text import normalise_zh
 from hotline.errors import AsrFailed, AsrUnavailable
@@ -36,6 +36,7 @@ HALLUCINATIONS = (
 )
 _PUNCT = re.compile(r"[\s、，。！？,.!?;；:：]+")
 _REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+TAIL_SECONDS = 1.5  # a piece's end left undecoded longer than this is decoded again on its own
 _PEAK_SILENCE = 64  # int16 peak below this is digital silence: skip the model entirely
 _lock = threading.Lock()
 
@@ -104,9 +105,13 @@ class WhisperRecognizer:
         complete = not truncated
         chunks = plan_chunks(samples, SAMPLE_RATE, max_seconds=self.chunk_seconds,
                              overlap_seconds=self.overlap_seconds)
-        for chunk in chunks:
+        while chunks:
+            chunk = chunks.pop(0)
             piece_segments, in_budget = self._decode_chunk(model, samples[chunk.start:chunk.end], chunk.start,
                                                            bias, started, budget)
+            rest = _undecoded_tail(piece_segments, chunk, samples)
+            if rest is not None and in_budget:
+                chunks.insert(0, rest)  # Whisper stopped early in the piece: decode what it left out
             if chunk.overlap and segments:
                 piece_segments = _drop_repeat(piece_segments, seam_overlap(
                     "".join(s.text for s in segments), "".join(s.text for s in piece_segments)))
@@ -152,6 +157,19 @@ class WhisperRecognizer:
         except (RuntimeError, ValueError) as exc:  # CTranslate2 / onnxruntime failures
             raise AsrFailed(f"whisper failed: {exc}", retryable=True) from exc
         return out, True
+
+
+def _undecoded_tail(segments: list[Segment], chunk: Chunk, samples: np.ndarray) -> Chunk | None:
+    """The end of a piece Whisper skipped (it sometimes ends its output seconds before the audio does), when
+    that stretch is long enough and not silent; None otherwise."""
+    if not segments:
+        return None
+    tail = int(segments[-1].end * SAMPLE_RATE)
+    if tail < chunk.start + SAMPLE_RATE // 2:
+        return None  # no progress: never decode the same stretch twice
+    if chunk.end - tail < TAIL_SECONDS * SAMPLE_RATE or int(np.abs(samples[tail:chunk.end]).max()) < _PEAK_SILENCE:
+        return None
+    return Chunk(tail, chunk.end, 0)
 
 
 def _drop_repeat(segments: list[Segment], chars: int) -> list[Segment]:
