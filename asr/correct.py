@@ -65,13 +65,26 @@ class Corrector:
                 self.index[s.coarse].add(idx)  # type: ignore[union-attr]
         self.lengths = sorted({len(t) for t, _ in self.terms})
 
-    def correct(self, text: str) -> tuple[str, list[Correction]]:
-        """The corrected text and the corrections made, left to right."""
+    def correct(self, text: str, passes: int = 2) -> tuple[str, list[Correction]]:
+        """The corrected text and the corrections made, left to right. A second pass repairs a term that
+        overlapped one repaired in the first (驻防攻基金提起 → 住房公积金提起 → 住房公积金提取); offsets are
+        those of the text each pass read."""
+        made: list[Correction] = []
+        for _ in range(passes):
+            text, found = self._pass(text)
+            made += found
+            if not found:
+                break
+        return text, made
+
+    def _pass(self, text: str) -> tuple[str, list[Correction]]:
         if not self.terms or not text:
             return text, []
         sounds = syllables(text)
         protected = self._exact_spans(text)
         bounds = _word_bounds(text)
+        for p, _q, term in protected:  # a word heard right may be entered at its own word boundaries
+            bounds |= {p + b for b in _word_bounds(term)}
         candidates: list[Correction] = []
         for start in range(len(text)):
             if sounds[start] is None:
@@ -82,10 +95,10 @@ class Corrector:
                     break
                 if start not in bounds or end not in bounds:
                     continue
-                if any(p < end and start < q and not (start <= p and q <= end) for p, q, _ in protected):
-                    continue  # never cut through a vocabulary word heard right
+                crossing = [(max(p, start) - start, min(q, end) - start) for p, q, _ in protected
+                            if p < end and start < q and not (start <= p and q <= end)]
                 kept = [t for p, q, t in protected if start <= p and q <= end]
-                best = self._best(text[start:end], sounds[start:end], kept)  # type: ignore[arg-type]
+                best = self._best(text[start:end], sounds[start:end], kept, crossing)  # type: ignore[arg-type]
                 if best is not None:
                     candidates.append(Correction(start, end, text[start:end], best[0], best[1]))
         chosen: list[Correction] = []
@@ -109,8 +122,10 @@ class Corrector:
                 at = text.find(term, at + 1)
         return spans
 
-    def _best(self, window: str, heard: tuple[Syllable, ...], kept: list[str]) -> tuple[str, float] | None:
-        """The closest term for `window`; a term heard right inside it (`kept`) must survive the repair."""
+    def _best(self, window: str, heard: tuple[Syllable, ...], kept: list[str],
+              crossing: list[tuple[int, int]]) -> tuple[str, float] | None:
+        """The closest term for `window`; a term heard right inside it (`kept`) must survive the repair, and
+        where the window cuts into one (`crossing`, offsets in the window) those characters must stay."""
         votes: dict[int, int] = defaultdict(int)
         for s in heard:
             for idx in self.index.get(s.coarse, ()):
@@ -124,6 +139,8 @@ class Corrector:
                 continue
             if any(k not in term or k == term for k in kept):
                 continue
+            if crossing and (len(term) != len(window) or any(term[a:b] != window[a:b] for a, b in crossing)):
+                continue  # never change a vocabulary word heard right
             if any(ch in FUNCTION_CHARS and ch not in term for ch in window):
                 continue
             if len(term) == len(window) and any(syllable_cost(a, b, self.thresholds.costs) >

@@ -14,6 +14,9 @@ _NUM = "零〇一二两三四五六七八九十百千万"
 ADDRESS_UNITS = ("号楼", "栋", "幢", "单元", "室", "层", "楼", "号院", "号", "路", "弄", "巷", "组", "排")
 QUANTITY_UNITS = ("分钟", "小时", "个月", "天", "年", "岁", "元", "块钱", "块", "度", "米", "公里", "平方米", "平米",
                   "户", "辆", "次", "周", "个小时", "多天", "多年", "多个月", "多分钟")
+# Heard for 幺 (yao1) before the ten digits of a mobile number: 要三九零… is 139….
+_YAO = "要腰妖邀摇咬药"
+_MOBILE = re.compile(rf"[{_YAO}]([零〇洞幺一二三四五六七八九]{{10}})(?![零〇洞幺一二三四五六七八九])")
 _PHONE = re.compile(r"[零〇洞幺一二三四五六七八九]{7,}|[零〇洞幺一二三四五六七八九]*幺[零〇洞幺一二三四五六七八九]*")
 _ADDRESS = re.compile(rf"(?<![第{_NUM}])([{_NUM}]+)(?=({'|'.join(ADDRESS_UNITS)}))")
 _QUANTITY = re.compile(rf"(?<![第{_NUM}])([{_NUM}]{{2,}}|[二两三四五六七八九十])(?=({'|'.join(QUANTITY_UNITS)}))")
@@ -57,7 +60,13 @@ def _phone(match: re.Match) -> str:
     return "".join(str(DIGITS[ch]) for ch in text)
 
 
+def _mobile(match: re.Match) -> str:
+    digits = "1" + "".join(str(DIGITS[ch]) for ch in match.group(1))
+    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else match.group(0)
+
+
 def normalise_numbers(text: str) -> str:
+    text = _MOBILE.sub(_mobile, text)
     text = _PHONE.sub(_phone, text)
     text = _ADDRESS.sub(_replace, text)
     text = _CLOCK.sub(lambda m: _replace(m) + "点", text)

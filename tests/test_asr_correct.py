@@ -72,6 +72,12 @@ def test_a_far_sound_is_not_forced_onto_the_vocabulary():
     assert strict.correct("找火了")[0] == "找火了"  # thresholds are settings: 0 repairs nothing inexact
 
 
+def test_a_second_pass_repairs_a_term_overlapping_one_repaired_first():
+    corrector = Corrector(["住房公积金", "公积金提取", "公积金"])
+    assert corrector.correct("我想问一下驻防攻基金提起需要什么")[0] == "我想问一下住房公积金提取需要什么"
+    assert corrector.correct("住房公积金提起", passes=1)[0] == "住房公积金提取"  # entered at 公积金, kept
+
+
 def test_a_word_heard_right_is_never_cut_through():
     fixed, _ = Corrector(["电梯", "梯快"]).correct("电梯快修好了")
     assert fixed == "电梯快修好了"
@@ -96,6 +102,9 @@ def test_syllable_costs_ignore_tone_mostly_and_know_confusions():
     ("欠了两万元", "欠了20000元"),
     ("人民路一百二十号", "人民路120号"),
     ("一直不热，一下就好", "一直不热，一下就好"),
+    ("电话是要三九零一二三四五六七", "电话是13901234567"),       # 幺 heard as 要 before a mobile number
+    ("我要一二三四五六七八九零", "我要1234567890"),   # 要 stays: 1 + these 10 digits is no mobile number
+    ("需要三天", "需要3天"),
     ("万一着火，第三次", "万一着火，第三次"),
     ("有一点冷", "有一点冷"),
 ])
