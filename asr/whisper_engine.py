@@ -1,7 +1,7 @@
 """Offline Mandarin fallback: Whisper base through faster-whisper (CTranslate2, int8 on CPU).
 
 Decoding is bounded: Silero VAD keeps only speech, no conditioning on previous text, one temperature
-fallback, a token cap per 30 s window, a wall-clock budget of `max_rtf` × audio length (partial text,
+fallback, a token cap per 30 s window, a CPU-time budget of `max_rtf` × audio length × threads (partial text,
 complete=False), and a guard against the phrases Whisper invents on silence."""
 
 from __future__ import annotations
@@ -99,8 +99,10 @@ class WhisperRecognizer:
         model = self.load()
         if samples.size == 0 or int(np.abs(samples).max()) < _PEAK_SILENCE:
             return Transcript("", (), self.name, seconds, complete=not truncated)
-        started = time.monotonic()
-        budget = self.max_rtf * min(seconds, self.max_audio_seconds) + self.grace_seconds
+        # CPU time of this process (all its threads), not wall time: a busy machine slows decoding down but
+        # does not make it loop; a loop burns CPU and is stopped.
+        started = time.process_time()
+        budget = (self.max_rtf * min(seconds, self.max_audio_seconds) + self.grace_seconds) * self.threads
         segments: list[Segment] = []
         complete = not truncated
         chunks = plan_chunks(samples, SAMPLE_RATE, max_seconds=self.chunk_seconds,
@@ -117,7 +119,8 @@ class WhisperRecognizer:
                     "".join(s.text for s in segments), "".join(s.text for s in piece_segments)))
             segments += piece_segments
             if not in_budget:
-                log.warning("whisper: decoding budget %.1fs exceeded on %s; keeping partial text", budget, wav_path)
+                log.warning("whisper: decoding budget %.1f CPU-s exceeded on %s; keeping partial text", budget,
+                            wav_path)
                 complete = False
                 break
         text = "".join(s.text for s in segments)
@@ -152,7 +155,7 @@ class WhisperRecognizer:
                 if segment is not None:
                     out.append(replace(segment, start=round(segment.start + shift, 2),
                                        end=round(segment.end + shift, 2)))
-                if time.monotonic() - started > budget:
+                if time.process_time() - started > budget:
                     return out, False
         except (RuntimeError, ValueError) as exc:  # CTranslate2 / onnxruntime failures
             raise AsrFailed(f"whisper failed: {exc}", retryable=True) from exc

@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     )
     asr_threads: int = Field(2, ge=1, description="CPU threads one recognizer process uses.")
     asr_max_rtf: float = Field(
-        2.0, gt=0, description="Decoding stops (partial text, complete=false) after this many times the audio length."
+        2.0, gt=0, description="Decoding stops (partial text, complete=false) after this many times the audio length (Whisper: in CPU time per thread)."
     )
     asr_max_audio_seconds: float = Field(
         600.0, gt=0, description="Only the first this many seconds of a recording are transcribed."
