@@ -30,7 +30,8 @@ from asr.vocabulary import DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aid
 from asr.whisper_engine import WhisperRecognizer  # noqa: E402
 from hotline.settings import Settings  # noqa: E402
 
-SETS = {"testset": ROOT / "tests" / "audio" / "testset", "domainset": ROOT / "tests" / "audio" / "domainset"}
+SETS = {name: ROOT / "tests" / "audio" / name for name in ("testset", "domainset", "freshset")
+        if (ROOT / "tests" / "audio" / name / "transcripts.json").exists()}
 
 
 def load(name: str) -> list[dict]:

