@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from asr.pinyin import Costs, Syllable, align_cost, syllable_cost, syllables
@@ -42,7 +42,7 @@ class Thresholds:
     max_syllable_cost: float = 0.9
     common_word_freq: int = 50  # jieba frequency from which a window counts as a word in its own right
     min_term_chars: int = 2
-    costs: Costs = Costs()
+    costs: Costs = field(default_factory=Costs)
 
 
 class Corrector:

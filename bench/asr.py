@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from asr.metrics import edit_distance, lost_and_added, normalise_for_cer  # noqa: E402
-from asr.refine import refine  # noqa: E402
-from asr.vocabulary import DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aids, places_in, read_words  # noqa: E402
-from asr.whisper_engine import WhisperRecognizer  # noqa: E402
-from hotline.settings import Settings  # noqa: E402
+from asr.metrics import edit_distance, lost_and_added, normalise_for_cer
+from asr.refine import refine
+from asr.vocabulary import DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aids, places_in, read_words
+from asr.whisper_engine import WhisperRecognizer
+from hotline.settings import Settings
 
 SETS = {name: ROOT / "tests" / "audio" / name for name in ("testset", "domainset", "freshset")
         if (ROOT / "tests" / "audio" / name / "transcripts.json").exists()}

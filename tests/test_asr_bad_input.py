@@ -14,10 +14,15 @@ import pytest
 from asr.whisper_engine import WhisperRecognizer
 from telephony import flows, service
 from tests.asr_audio import phone_clip
-from tests.test_asr import WHISPER, whisper  # noqa: F401 - module fixture (the model loads once)
+from tests.test_asr import WHISPER
 from tests.test_calls import run_enqueued
 
 RATE = 8000
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperRecognizer:
+    return WhisperRecognizer(WHISPER, threads=2)  # the model itself is loaded once per process
 
 
 def write(path: Path, samples: np.ndarray) -> Path:
@@ -106,8 +111,9 @@ def test_a_thirty_minute_call_is_bounded_and_keeps_its_first_words(context, sett
     run_enqueued(context, queue, bounded)
     status, state, number, _, text = outcome(context, call_id)
     assert (status, state) == ("ticketed", "done") and number and "万人" in text and "真人" in text
-    from ticketing.models import Ticket
     from sqlalchemy import select
+
+    from ticketing.models import Ticket
 
     with context.reader() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
@@ -123,9 +129,9 @@ def test_truncated_and_non_wav_files_give_a_ticket_and_say_why(context, settings
     cut = recorded_call(context, settings, "cut.wav", 6.8)
     bogus = recorded_call(context, settings, "mp3.wav", 6.8)
     run_enqueued(context, queue, whisper)
-    status, state, number, _, text = outcome(context, cut)
+    _, state, number, _, text = outcome(context, cut)
     assert number and state == "done" and text  # the half that is there is transcribed
-    status, state, number, error, _ = outcome(context, bogus)
+    _, state, number, error, _ = outcome(context, bogus)
     assert number and state == "failed" and "not a WAV file" in error
 
 

@@ -3,6 +3,8 @@ read from the database (fast: no speech model)."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from asr.correct import Corrector, Thresholds
@@ -197,7 +199,7 @@ def test_long_calls_are_cut_at_pauses_without_overlap():
     assert [c.overlap for c in chunks] == [0, 0, 0]
     cuts = [c.start / 16000 for c in chunks][1:]
     assert 14.0 <= cuts[0] <= 14.4 and 31.0 <= cuts[1] <= 31.4  # inside each pause
-    assert chunks[-1].end == 50 * 16000 and all(a.end == b.start for a, b in zip(chunks, chunks[1:]))
+    assert chunks[-1].end == 50 * 16000 and all(a.end == b.start for a, b in pairwise(chunks))
 
 
 def test_speech_without_pauses_is_cut_hard_with_an_overlap():
@@ -205,7 +207,7 @@ def test_speech_without_pauses_is_cut_hard_with_an_overlap():
 
     chunks = plan_chunks(_speechlike(45), 16000, max_seconds=20, overlap_seconds=2)
     assert [c.overlap for c in chunks] == [0, 32000, 32000]
-    assert all(b.start == a.end - 32000 for a, b in zip(chunks, chunks[1:]))
+    assert all(b.start == a.end - 32000 for a, b in pairwise(chunks))
     assert all(c.end - c.start <= 20 * 16000 for c in chunks) and chunks[-1].end == 45 * 16000
 
 

@@ -8,9 +8,21 @@ from asr.audio import read_pcm16
 from asr.fake import FakeRecognizer
 from asr.metrics import cer
 from asr.port import RecognitionStream, StreamingRecognizer
+from asr.vosk_engine import VoskRecognizer
+from asr.whisper_engine import WhisperRecognizer
 from hotline.errors import AsrFailed
 from tests.asr_audio import REFERENCE_TEXT, phone_clip
-from tests.test_asr import vosk_ko, whisper  # noqa: F401 - module fixtures (models load once)
+from tests.test_asr import VOSK_KO, WHISPER
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperRecognizer:
+    return WhisperRecognizer(WHISPER, threads=2)
+
+
+@pytest.fixture(scope="module")
+def vosk_ko() -> VoskRecognizer:
+    return VoskRecognizer(VOSK_KO, max_rtf=20.0)
 
 
 def feed(stream: RecognitionStream, samples, rate: int, seconds: float = 0.2) -> list:

@@ -9,8 +9,8 @@ import sys
 from datetime import timedelta
 
 from asr.fake import FakeRecognizer
-from hotline.database import utcnow
 from hotline.celery_app import make_celery, queue_name, task_routes, worker_queues
+from hotline.database import utcnow
 from telephony import flows, service
 from tests.runtime_support import runtime_env, runtime_settings, stop_group, wait_until
 from tests.runtime_tasks import read_lines
@@ -62,8 +62,9 @@ def test_the_ticket_gets_the_corrected_text_and_the_call_keeps_raw_text_and_segm
         assert call.transcript_raw == SPEECH
         assert call.transcript_segments == [{"start": 0.0, "end": 8.0, "text": call.transcript, "confidence": 1.0}]
         assert {c["term"] for c in call.transcript_corrections} == {"着火"}
-        from ticketing.models import Ticket
         from sqlalchemy import select
+
+        from ticketing.models import Ticket
 
         ticket = session.scalars(select(Ticket).where(Ticket.number == call.ticket_number)).one()
         assert "着火了" in ticket.content

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ivr.render import to_phone_wav  # noqa: E402
-from tests.audio.make_testset import synthesizer  # noqa: E402
+from ivr.render import to_phone_wav
+from tests.audio.make_testset import synthesizer
 
 OUT = Path(__file__).resolve().parent / "domainset"
 
