@@ -41,6 +41,7 @@ class Thresholds:
     max_cost_word: float = 0.12  # when the heard window is a dictionary word in its own right
     max_syllable_cost: float = 0.9
     common_word_freq: int = 50  # jieba frequency from which a window counts as a word in its own right
+    term_freq: int = 5000  # a vocabulary term counts as this common (or its jieba frequency if higher)
     min_term_chars: int = 2
     costs: Costs = field(default_factory=Costs)
 
@@ -98,7 +99,9 @@ class Corrector:
                 crossing = [(max(p, start) - start, min(q, end) - start) for p, q, _ in protected
                             if p < end and start < q and not (start <= p and q <= end)]
                 kept = [t for p, q, t in protected if start <= p and q <= end]
-                best = self._best(text[start:end], sounds[start:end], kept, crossing)  # type: ignore[arg-type]
+                fixed = len({i for p, q, _ in protected for i in range(max(p, start), min(q, end))})
+                best = self._best(text[start:end], sounds[start:end], kept, crossing,  # type: ignore[arg-type]
+                                  fixed)
                 if best is not None:
                     candidates.append(Correction(start, end, text[start:end], best[0], best[1]))
         chosen: list[Correction] = []
@@ -123,20 +126,22 @@ class Corrector:
         return spans
 
     def _best(self, window: str, heard: tuple[Syllable, ...], kept: list[str],
-              crossing: list[tuple[int, int]]) -> tuple[str, float] | None:
+              crossing: list[tuple[int, int]], fixed: int = 0) -> tuple[str, float] | None:
         """The closest term for `window`; a term heard right inside it (`kept`) must survive the repair, and
         where the window cuts into one (`crossing`, offsets in the window) those characters must stay."""
         votes: dict[int, int] = defaultdict(int)
         for s in heard:
             for idx in self.index.get(s.coarse, ()):
                 votes[idx] += 1
-        limit = self.thresholds.max_cost_word if _is_word(window, self.thresholds.common_word_freq) \
-            else self.thresholds.max_cost
+        is_word = _is_word(window, self.thresholds.common_word_freq)
+        limit = self.thresholds.max_cost_word if is_word else self.thresholds.max_cost
         best: tuple[str, float] | None = None
         for idx, count in votes.items():
             term, sounds = self.terms[idx]
             if term == window or abs(len(term) - len(window)) > 1 or count * 2 < len(sounds):
                 continue
+            if is_word and _freq(window) >= max(_freq(term), self.thresholds.term_freq):
+                continue  # 以后 stays 以后 even if 蚁后 is a term: a word more common than the term is meant
             if any(k not in term or k == term for k in kept):
                 continue
             if crossing and (len(term) != len(window) or any(term[a:b] != window[a:b] for a, b in crossing)):
@@ -148,8 +153,11 @@ class Corrector:
                 continue
             if not {s.toneless for s in sounds} & {s.toneless for s in heard}:
                 continue
-            cost = align_cost(heard, sounds, self.thresholds.costs) / len(sounds)
-            if cost <= (min(limit, self.thresholds.max_cost_short) if len(sounds) == 2 else limit) and (best is None or cost < best[1]):
+            # Scored per syllable that may change: a word heard right inside the window does not dilute it.
+            free = max(1, len(sounds) - fixed)
+            cost = align_cost(heard, sounds, self.thresholds.costs) / free
+            bound = min(limit, self.thresholds.max_cost_short) if free <= 2 else limit
+            if cost <= bound and (best is None or cost < best[1]):
                 best = (term, cost)
         return best
 
@@ -166,8 +174,12 @@ def _word_bounds(text: str) -> set[int]:
 
 
 @lru_cache(maxsize=65536)
-def _is_word(window: str, min_freq: int) -> bool:
+def _freq(word: str) -> int:
     import jieba
 
     jieba.initialize()  # once per process; later calls return at once
-    return len(window) >= 2 and (jieba.dt.FREQ.get(window) or 0) >= min_freq
+    return jieba.dt.FREQ.get(word) or 0
+
+
+def _is_word(window: str, min_freq: int) -> bool:
+    return len(window) >= 2 and _freq(window) >= min_freq

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from asr.metrics import edit_distance, lost_and_added, normalise_for_cer
 from asr.refine import refine
-from asr.vocabulary import DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aids, places_in, read_words
+from asr.vocabulary import _ORG_SUFFIX, DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aids, places_in, read_words
 from asr.whisper_engine import WhisperRecognizer
 from hotline.settings import Settings
 
@@ -46,7 +46,7 @@ def demo_vocabulary():
 
     terms = [c[1] for c in CATEGORIES]
     for d in DEPARTMENTS:
-        terms += places_in(d[1]) + [d[1].removeprefix("市")]
+        terms += places_in(d[1]) + [_ORG_SUFFIX.sub("", d[1]).removeprefix("市")]
     return build(read_words(DANGER_FILE), terms + read_words(MATTER_FILE) + list(hotline_words()))
 
 

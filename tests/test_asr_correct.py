@@ -67,6 +67,12 @@ def test_right_or_unrelated_text_is_left_alone(text):
     assert (fixed, made) == (text, [])
 
 
+def test_a_common_word_is_not_turned_into_a_rarer_homophone():
+    corrector = Corrector(["蚁后", "开释", "公积金"])
+    assert corrector.correct("以后再说，开始办理")[0] == "以后再说，开始办理"  # 以后/开始: far more common
+    assert corrector.correct("提取攻击机")[0] == "提取公积金"  # 攻击机 is a word, but a rare one
+
+
 def test_a_far_sound_is_not_forced_onto_the_vocabulary():
     corrector = Corrector(["燃气泄漏"])
     assert corrector.correct("天气很好")[0] == "天气很好"
@@ -78,6 +84,12 @@ def test_a_second_pass_repairs_a_term_overlapping_one_repaired_first():
     corrector = Corrector(["住房公积金", "公积金提取", "公积金"])
     assert corrector.correct("我想问一下驻防攻基金提起需要什么")[0] == "我想问一下住房公积金提取需要什么"
     assert corrector.correct("住房公积金提起", passes=1)[0] == "住房公积金提取"  # entered at 公积金, kept
+
+
+def test_a_word_heard_right_inside_the_window_does_not_dilute_the_score():
+    corrector = Corrector(["和平里社区", "和平里社区居委会"])
+    assert corrector.correct("和平里社区机武号楼")[0] == "和平里社区机武号楼"  # 机武号 is far from 居委会
+    assert corrector.correct("和平里社区居为会")[0] == "和平里社区居委会"
 
 
 def test_a_word_heard_right_is_never_cut_through():
