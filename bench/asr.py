@@ -26,7 +26,16 @@ sys.path.insert(0, str(ROOT))
 
 from asr.metrics import edit_distance, lost_and_added, normalise_for_cer
 from asr.refine import refine
-from asr.vocabulary import _ORG_SUFFIX, DANGER_FILE, MATTER_FILE, Tuning, build, decoding_aids, places_in, read_words
+from asr.vocabulary import (
+    _ORG_SUFFIX,
+    DANGER_FILE,
+    MATTER_FILE,
+    Tuning,
+    build,
+    decoding_aids,
+    places_in,
+    read_words,
+)
 from asr.whisper_engine import WhisperRecognizer
 from hotline.settings import Settings
 
