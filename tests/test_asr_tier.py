@@ -130,3 +130,24 @@ def test_an_asr_worker_killed_mid_call_loses_nothing(context, settings, tmp_path
         assert call.transcript.startswith("我家楼下着火了") and call.ticket_number
         assert service.ticket_for_call(session, call_ref=call.sip_call_id) == call.ticket_number
     assert read_lines(tmp_path, "runs.log") == []  # the default-queue task was never taken
+
+
+def test_hotline_worker_queues_option_reaches_celery(monkeypatch):
+    from click.testing import CliRunner
+
+    from hotline import celery_app
+    from hotline.cli import main
+    from hotline.settings import get_settings
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(celery_app.celery, "worker_main", lambda argv: seen.append(argv))
+    get_settings.cache_clear()
+    try:
+        env = {"HOTLINE_CELERY_QUEUE": "city"}
+        assert CliRunner().invoke(main, ["worker", "--queues", "asr", "-n", "a@h"], env=env).exit_code == 0
+        assert CliRunner().invoke(main, ["worker"], env=env).exit_code == 0
+    finally:
+        get_settings.cache_clear()
+    asr_only, everything = seen
+    assert asr_only[asr_only.index("-Q") + 1] == "city-asr-urgent,city-asr" and asr_only[-2:] == ["-n", "a@h"]
+    assert everything[everything.index("-Q") + 1] == "city,city-asr-urgent,city-asr"
