@@ -160,8 +160,29 @@ def ticket_context(ctx: AppContext, *, number: str, actor: Actor) -> dict[str, A
             "categories": categories, "suggestion": suggestion, "articles": articles, "proposed": proposed,
             "triage": triage, "handoffs": handed, "auto_dispatched": auto,
             "staff": staff, "category_name": dict(categories).get(ticket.category_id) if ticket.category_id else None,
+            "speech": _speech(ctx, number=number),
             "limits": {"urgent_hours": ctx.settings.urgent_hours,
                        "normal_working_days": ctx.settings.normal_working_days}}
+
+
+TRANSCRIPT_STATES = {"pending": "待转写", "done": "已转写", "empty": "转写为空（未识别到语音）", "failed": "转写失败，稍后重试"}
+
+
+def _speech(ctx: AppContext, *, number: str) -> dict[str, Any] | None:
+    """The call behind a phone ticket: transcript state, timed sentences (click → play from there), raw text."""
+    from telephony.service import call_for_ticket
+
+    with ctx.reader() as session:
+        call = call_for_ticket(session, number=number)
+        if call is None:
+            return None
+        segments = [{"start": float(s.get("start") or 0.0), "text": s.get("text", ""),
+                     "clock": f"{int(s.get('start') or 0) // 60:02d}:{int(s.get('start') or 0) % 60:02d}"}
+                    for s in (call.transcript_segments or []) if isinstance(s, dict)]
+        return {"state": call.transcript_status, "state_zh": TRANSCRIPT_STATES.get(call.transcript_status,
+                                                                                    call.transcript_status),
+                "engine": call.transcript_engine, "raw": call.transcript_raw, "segments": segments,
+                "error": call.error if call.transcript_status in ("failed", "empty") else None}
 
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)

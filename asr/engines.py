@@ -26,7 +26,9 @@ def make_recognizer(settings: Settings) -> Recognizer:
         return WhisperRecognizer(whisper_path(settings), threads=settings.asr_threads,
                                  max_rtf=settings.asr_max_rtf, max_audio_seconds=settings.asr_max_audio_seconds,
                                  beam_size=settings.asr_whisper_beam_size,
-                                 vad_min_silence_ms=settings.asr_vad_min_silence_ms)
+                                 vad_min_silence_ms=settings.asr_vad_min_silence_ms,
+                                 chunk_seconds=settings.asr_chunk_seconds,
+                                 overlap_seconds=settings.asr_chunk_overlap_seconds)
     raise ConfigurationError(f"unknown ASR engine {settings.asr_engine!r} (auto, vosk or whisper)")
 
 

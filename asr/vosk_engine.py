@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from asr.audio import read_pcm16
-from asr.port import Segment, Transcript
+from asr.port import Bias, Segment, Transcript
+from asr.streaming import add_result
 from asr.text import normalise_zh
 from hotline.errors import AsrFailed, AsrUnavailable
 
@@ -43,7 +44,14 @@ class VoskRecognizer:
     def load(self):
         return load_model(str(self.model_path.resolve()))
 
-    def transcribe(self, wav_path: Path) -> Transcript:
+    def open_stream(self, sample_rate: int, bias: Bias | None = None):
+        """A native Vosk stream (asr.streaming.VoskStream): partial text as audio arrives."""
+        from asr.streaming import VoskStream
+
+        return VoskStream(self.load(), sample_rate, self.phrases)
+
+    def transcribe(self, wav_path: Path, bias: Bias | None = None) -> Transcript:
+        """`bias` is not used: Vosk has no soft biasing (a phrase list restricts, see `phrases`)."""
         from vosk import KaldiRecognizer
 
         samples, rate, seconds, truncated = read_pcm16(Path(wav_path), None, self.max_audio_seconds)
@@ -62,28 +70,16 @@ class VoskRecognizer:
             step = max(1, int(rate * CHUNK_SECONDS))
             for offset in range(0, len(samples), step):
                 if recognizer.AcceptWaveform(samples[offset:offset + step].tobytes()):
-                    _add(segments, recognizer.Result())
+                    add_result(segments, recognizer.Result())
                 if time.monotonic() - started > budget:
                     log.warning("vosk: decoding budget %.1fs exceeded on %s; keeping partial text", budget, wav_path)
                     complete = False
                     break
-            _add(segments, recognizer.FinalResult())
+            add_result(segments, recognizer.FinalResult())
         except (RuntimeError, ValueError, OSError) as exc:
             raise AsrFailed(f"vosk failed on {wav_path}: {exc}", retryable=True) from exc
         text = "".join(s.text for s in segments) if _all_cjk(segments) else " ".join(s.text for s in segments)
         return Transcript(text, tuple(segments), self.name, seconds, complete)
-
-
-def _add(segments: list[Segment], raw: str) -> None:
-    result = json.loads(raw)
-    words = [w for w in result.get("result", []) if w.get("word") != "[unk]"]
-    text = normalise_zh(" ".join(w["word"] for w in words) if words else result.get("text", "").replace("[unk]", ""))
-    if not text:
-        return
-    confidence = round(sum(w.get("conf", 0.0) for w in words) / len(words), 3) if words else None
-    start = round(words[0]["start"], 2) if words else 0.0
-    end = round(words[-1]["end"], 2) if words else 0.0
-    segments.append(Segment(start, end, text, confidence))
 
 
 def _all_cjk(segments: list[Segment]) -> bool:

@@ -22,7 +22,7 @@ from hotline.errors import ValidationFailed
 from ivr.words import status_key
 from telephony import service
 from telephony.models import Call
-from telephony.processing import PROCESS_TASK, process_call, recordings_root
+from telephony.processing import PROCESS_TASK, process_call, process_task, recordings_root
 from ticketing import phones
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,9 @@ def call_recorded(ctx: AppContext, *, call_id: int, recording_path: str | Path,
         if call.status != "active" or call.ended_at is not None:
             return call.status
         _hand_over(ctx, call, relative, recording_seconds)
+        task = process_task(bool(call.urgent))
         session.commit()
-    ctx.enqueue(PROCESS_TASK, call_id)
+    ctx.enqueue(task, call_id)
     return "recorded"
 
 
@@ -195,9 +196,10 @@ def call_ended(ctx: AppContext, *, call_id: int, outcome: str, recording_path: s
             call.status = "logged"
             call.transcript_status = "empty"
         status = call.status
+        task = process_task(bool(call.urgent))
         session.commit()
     if status == "recorded":
-        ctx.enqueue(PROCESS_TASK, call_id)
+        ctx.enqueue(task, call_id)
     return status
 
 
@@ -209,7 +211,7 @@ def sweep_calls(ctx: AppContext) -> dict[str, int]:
     lease = now + timedelta(seconds=ctx.settings.calls_stuck_seconds)
     stale = now - timedelta(seconds=ctx.settings.calls_stuck_seconds)
     counts = {"requeued": 0, "lost": 0}
-    requeue: list[int] = []
+    requeue: list[tuple[str, int]] = []
     with ctx.sessions() as session:
         for call in service.due_calls(session, now=now, stale_before=stale, limit=SWEEP_BATCH):
             if call.status == "active":
@@ -224,10 +226,10 @@ def sweep_calls(ctx: AppContext) -> dict[str, int]:
             if call.status in ("processing", "failed"):
                 call.status = "recorded"
             call.next_attempt_at = lease
-            requeue.append(call.id)
+            requeue.append((process_task(bool(call.urgent)), call.id))
         session.commit()
-    for call_id in requeue:
-        ctx.enqueue(PROCESS_TASK, call_id)
+    for task, call_id in requeue:
+        ctx.enqueue(task, call_id)
     counts["requeued"] = len(requeue)
     return counts
 

@@ -45,6 +45,9 @@ class Call(Base):
     transcript: Mapped[str | None] = mapped_column(Text)
     transcript_status: Mapped[str] = mapped_column(String(16), default="pending")
     transcript_engine: Mapped[str | None] = mapped_column(String(32))
+    transcript_raw: Mapped[str | None] = mapped_column(Text)  # engine text when post-correction changed it
+    transcript_segments: Mapped[list[Any] | None] = mapped_column(JSON)  # [{start, end, text, confidence}]
+    transcript_corrections: Mapped[list[Any] | None] = mapped_column(JSON)  # [{heard, term, cost, …}]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ticket_number: Mapped[str | None] = mapped_column(String(32), index=True)

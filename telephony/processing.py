@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from asr.port import Recognizer, Transcript
+from asr.refine import refine
+from asr.vocabulary import decoding_aids, load_vocabulary, tuning_from
 from hotline.context import AppContext
 from hotline.database import utcnow
 from hotline.errors import AsrUnavailable, VendorError
@@ -27,6 +29,12 @@ from ticketing.triage.flows import suggest as triage_suggest
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "telephony.process_call"
+PROCESS_URGENT_TASK = "telephony.process_urgent_call"  # same work; routed to the urgent ASR queue
+
+
+def process_task(urgent: bool) -> str:
+    """The task name a call is processed under: urgent-key calls go to the queue ASR workers take first."""
+    return PROCESS_URGENT_TASK if urgent else PROCESS_TASK
 RECORDINGS = "recordings"
 IVR_ACTOR = "ivr"
 DEFAULT_TYPE = TicketType.HELP.value
@@ -86,12 +94,16 @@ class Attempt:
     retryable: bool = True
 
 
-def _transcribe(recognizer: Recognizer, path: Path) -> Attempt:
-    """Any engine failure is caught here: the call goes on."""
+def _transcribe(ctx: AppContext, recognizer: Recognizer, path: Path) -> Attempt:
+    """The transcript (biased toward and corrected against the hotline vocabulary; the raw text kept). Any
+    engine failure is caught here: the call goes on."""
     if not path.is_file():
         return Attempt(None, f"recording {path.name} is missing")
+    with ctx.reader() as session:
+        vocabulary = load_vocabulary(session)
+    bias, corrector = decoding_aids(vocabulary, tuning_from(ctx.settings), correct=ctx.settings.asr_correct)
     try:
-        return Attempt(recognizer.transcribe(path))
+        return Attempt(refine(recognizer.transcribe(path, bias), corrector))
     except VendorError as exc:
         log.warning("transcription of %s failed: %s", path.name, exc.message)
         return Attempt(None, f"{exc.code}: {exc.message}", exc.retryable or isinstance(exc, AsrUnavailable))
@@ -106,7 +118,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
     if call is None:
         with ctx.reader() as session:
             return service.get_call(session, call_id=call_id).status
-    attempt = _transcribe(recognizer, recordings_root(ctx) / call.recording_path)
+    attempt = _transcribe(ctx, recognizer, recordings_root(ctx) / call.recording_path)
     transcript = attempt.transcript
     text = transcript.text.strip()[: ctx.settings.max_content_chars] if transcript else ""
     engine = transcript.engine if transcript else getattr(recognizer, "name", None)
@@ -126,7 +138,7 @@ def process_call(ctx: AppContext, *, call_id: int, recognizer: Recognizer) -> st
                               suggestions=hints)
             escalate(ctx, number=number, hint=hints.get("triage") or {})
         return _finish(ctx, call, status="ticketed", transcript_status="done", engine=engine, number=number,
-                       text=text)
+                       text=text, transcript=transcript)
     mark = EMPTY_MARK if transcript is not None else PENDING_MARK
     if number is None:
         content = placeholder_content(mark, caller=call.caller, seconds=call.recording_seconds)
@@ -177,7 +189,7 @@ def _register(ctx: AppContext, call: Claimed, *, content: str, title: str | None
 
 def _finish(ctx: AppContext, call: Claimed, *, status: str, transcript_status: str, engine: str | None,
             number: str | None = None, text: str | None = None, error: str | None = None,
-            next_attempt_at: datetime | None = None) -> str:
+            next_attempt_at: datetime | None = None, transcript: Transcript | None = None) -> str:
     with ctx.sessions() as session:
         row = service.get_call(session, call_id=call.id, for_update=True)
         row.status = status
@@ -186,6 +198,11 @@ def _finish(ctx: AppContext, call: Claimed, *, status: str, transcript_status: s
         row.ticket_number = number or row.ticket_number
         if text is not None:
             row.transcript = text
+        if transcript is not None:
+            row.transcript_raw = transcript.raw_text
+            row.transcript_segments = [{"start": s.start, "end": s.end, "text": s.text, "confidence": s.confidence}
+                                       for s in transcript.segments]
+            row.transcript_corrections = list(transcript.corrections) or None
         row.error = error[:2000] if error else None
         row.next_attempt_at = next_attempt_at
         session.commit()
@@ -208,4 +225,4 @@ def _retry_later(ctx: AppContext, call: Claimed, *, number: str, engine: str | N
                    number=number, error=f"gave up after {call.attempts} attempts: {error}")
 
 
-__all__ = ["PROCESS_TASK", "process_call", "recordings_root"]
+__all__ = ["PROCESS_TASK", "PROCESS_URGENT_TASK", "process_call", "process_task", "recordings_root"]

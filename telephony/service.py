@@ -58,6 +58,11 @@ def recent_calls(session: Session, *, limit: int, statuses: list[str] | None = N
     return list(session.scalars(stmt))
 
 
+def call_for_ticket(session: Session, *, number: str) -> Call | None:
+    """The call a ticket was registered from (its transcript state, raw text and timed segments)."""
+    return session.scalars(select(Call).where(Call.ticket_number == number).order_by(Call.id.desc()).limit(1)).first()
+
+
 def ticket_for_call(session: Session, *, call_ref: str) -> str | None:
     """Number of a phone ticket already registered for this call (a crash after creating it)."""
     return session.scalars(

@@ -22,6 +22,12 @@ def process_call(call_id: int) -> str:
     return flows.process_call(worker_context(), call_id=call_id, recognizer=_recognizer())
 
 
+@shared_task(name="telephony.process_urgent_call")
+def process_urgent_call(call_id: int) -> str:
+    """The same as process_call, for urgent-key calls (routed to the asr-urgent queue)."""
+    return flows.process_call(worker_context(), call_id=call_id, recognizer=_recognizer())
+
+
 @shared_task(name="telephony.sweep_calls")
 def sweep_calls() -> dict[str, int]:
     """Beat: re-enqueue calls whose processing is due or was lost."""

@@ -64,3 +64,20 @@ def effect_once(key: str, seconds: float = 0.0) -> str:
         tmp.unlink()
     append("effects.log", key)
     return "done"
+
+
+# A stand-in recognizer for the ASR-tier runtime tests (tests/test_asr_tier.py): with
+# HOTLINE_TEST_ASR_SECONDS set, the worker's telephony tasks transcribe with a fake that logs each start to
+# asr-started.log, takes that long, and answers HOTLINE_TEST_ASR_TEXT.
+if os.environ.get("HOTLINE_TEST_ASR_SECONDS"):
+    import telephony.tasks
+    from asr.fake import FakeRecognizer
+
+    class _SlowRecognizer(FakeRecognizer):
+        def transcribe(self, wav_path, bias=None):
+            append("asr-started.log", f"{Path(wav_path).name}:{os.getpid()}")
+            time.sleep(float(os.environ["HOTLINE_TEST_ASR_SECONDS"]))
+            self.text_by_name[Path(wav_path).name] = os.environ.get("HOTLINE_TEST_ASR_TEXT", "")
+            return super().transcribe(wav_path, bias)
+
+    telephony.tasks._recognizer = lambda: _SlowRecognizer()

@@ -74,7 +74,8 @@ def test_transcript_to_dict_is_json_ready():
     t = Transcript("你好", (Segment(0.5, 1.25, "你好", 0.9),), "whisper", 2.0, False)
     data = json.loads(json.dumps(t.to_dict(), ensure_ascii=False))
     assert data == {"text": "你好", "engine": "whisper", "audio_seconds": 2.0, "complete": False,
-                    "segments": [{"start": 0.5, "end": 1.25, "text": "你好", "confidence": 0.9}]}
+                    "segments": [{"start": 0.5, "end": 1.25, "text": "你好", "confidence": 0.9}],
+                    "raw_text": None, "corrections": []}
 
 
 def test_cer_ignores_punctuation_and_counts_edits():

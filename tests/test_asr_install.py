@@ -109,3 +109,74 @@ def test_transcribe_and_status_commands(settings, tmp_path):
 def test_asr_unavailable_is_a_vendor_error_mapped_to_503():
     err = AsrUnavailable("no model")
     assert err.http_status == 503 and err.retryable is False
+
+
+VOSK_KO = Path(__file__).resolve().parent.parent / "var" / "models" / "vosk-ko"
+
+
+@pytest.fixture
+def brought_model(tmp_path):
+    """A Vosk model directory as an operator brings it (here: the PyPI Korean model, same layout)."""
+    import shutil
+
+    if not (VOSK_KO / "am" / "final.mdl").is_file():
+        pytest.skip("vosk-ko not installed: hotline asr install vosk-ko")
+    target = tmp_path / "vosk-model-small-cn-0.22"
+    shutil.copytree(VOSK_KO, target, ignore=shutil.ignore_patterns("hotline-model.json"))
+    return target
+
+
+def test_vosk_cn_installs_from_a_directory_and_the_adapter_loads_it(settings, brought_model):
+    from asr.engines import chinese_vosk_installed
+    from asr.paths import vosk_path
+    from asr.vosk_engine import VoskRecognizer
+
+    result = cli(["asr", "install", "vosk-cn", "--from", str(brought_model)], settings)
+    assert result.exit_code == 0, result.output
+    dest = vosk_path(settings)
+    assert (dest / "am" / "final.mdl").is_file() and (dest / "graph" / "HCLr.fst").is_file()
+    assert read_marker(dest)["source"] == f"local {brought_model}"
+    assert chinese_vosk_installed(dest)  # so engine "auto" picks Vosk from now on
+    transcript = VoskRecognizer(dest, max_rtf=50).transcribe(phone_clip())
+    assert transcript.engine == "vosk" and transcript.complete
+
+
+SMALL_CN_LAYOUT = ["README", "am/final.mdl", "conf/mfcc.conf", "conf/model.conf", "graph/Gr.fst", "graph/HCLr.fst",
+                   "graph/disambig_tid.int", "graph/phones/word_boundary.int", "ivector/final.dubm",
+                   "ivector/final.ie", "ivector/final.mat", "ivector/global_cmvn.stats",
+                   "ivector/online_cmvn.conf", "ivector/splice.conf"]
+
+
+@pytest.fixture
+def layout(tmp_path):
+    """The file layout of vosk-model-small-cn-0.22 with empty files (install checks layout, loads nothing)."""
+    root = tmp_path / "vosk-model-small-cn-0.22"
+    for name in SMALL_CN_LAYOUT:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"x")
+    return root
+
+
+def test_vosk_cn_installs_from_the_zip_too(settings, layout, tmp_path):
+    import shutil
+
+    archive = shutil.make_archive(str(tmp_path / "vosk-model-cn"), "zip", layout.parent, layout.name)
+    path = install("vosk-small-cn", settings, progress=lambda m: None, source=Path(archive))
+    assert (path / "conf" / "model.conf").is_file()
+
+
+@pytest.mark.parametrize("remove, named", [
+    ("graph/Gr.fst", "graph/Gr.fst"), ("am/final.mdl", "am/final.mdl"), ("conf/model.conf", "conf/model.conf"),
+])
+def test_a_model_directory_missing_files_is_refused_by_name(settings, layout, remove, named):
+    (layout / remove).unlink()
+    brought_model = layout
+    result = cli(["asr", "install", "vosk-cn", "--from", str(brought_model)], settings)
+    assert result.exit_code == 1 and named in result.output and "not a complete Vosk model" in result.output
+    from asr.paths import vosk_path
+
+    assert not vosk_path(settings).exists()  # nothing half-installed
+    nowhere = cli(["asr", "install", "vosk-cn", "--from", str(brought_model / "nope")], settings)
+    assert nowhere.exit_code == 1 and "not a directory" in nowhere.output
+    wrong = cli(["asr", "install", "whisper-base", "--from", str(brought_model)], settings)
+    assert wrong.exit_code == 1 and "--from works for the Vosk Chinese models" in wrong.output

@@ -43,7 +43,7 @@ def run_enqueued(context, queue, recognizer) -> list[str]:
     done = []
     while queue.sent:
         name, args, _ = queue.sent.pop(0)
-        assert name == "telephony.process_call"
+        assert name in ("telephony.process_call", "telephony.process_urgent_call")
         done.append(flows.process_call(context, call_id=args[0], recognizer=recognizer))
     return done
 
@@ -207,7 +207,7 @@ class _Refusing:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def transcribe(self, wav_path):
+    def transcribe(self, wav_path, bias=None):
         raise self.error
 
 
@@ -367,7 +367,7 @@ def test_the_registered_celery_task_runs_the_flow(context, settings, session, qu
     assert len(tickets(session)) == 1
     assert tasks.sweep_calls.apply().get() == {"requeued": 0, "lost": 0}
     from wiring.celery_app import celery, make_celery
-    assert {"telephony.process_call", "telephony.sweep_calls"} <= set(celery.tasks)
+    assert {"telephony.process_call", "telephony.process_urgent_call", "telephony.sweep_calls"} <= set(celery.tasks)
     schedule = make_celery(settings).conf.beat_schedule["sweep-calls"]
     assert schedule == {"task": "telephony.sweep_calls", "schedule": settings.calls_sweep_seconds}
 
@@ -422,10 +422,10 @@ def test_concurrent_deliveries_while_transcribing_give_one_ticket(context, setti
     inside, release = threading.Event(), threading.Event()
 
     class SlowRecognizer(FakeRecognizer):
-        def transcribe(self, wav_path):
+        def transcribe(self, wav_path, bias=None):
             inside.set()
             assert release.wait(30)
-            return super().transcribe(wav_path)
+            return super().transcribe(wav_path, bias)
 
     results: list[str] = []
     first = threading.Thread(target=lambda: results.append(

@@ -48,7 +48,7 @@ def _recorded_early(context, settings, *, name="e1.wav", seconds=8.0, mark=None,
 
 def test_recording_is_processed_before_the_call_ends(context, settings, queue):
     call_id = _recorded_early(context, settings, mark={"menu_choice": "0", "urgent": True})
-    assert queue.sent == [(TASK, (call_id,), {})]
+    assert queue.sent == [("telephony.process_urgent_call", (call_id,), {})]  # urgent key: the urgent queue
     call = _read(context, call_id)
     assert (call.status, call.ended_at, call.outcome) == ("recorded", None, None)
     assert call.recording_path == "2026/11/e1.wav" and call.recording_seconds == 8.0
@@ -94,10 +94,10 @@ def test_call_ends_while_processing_runs(context, settings, queue):
     inside, release = threading.Event(), threading.Event()
 
     class Slow(FakeRecognizer):
-        def transcribe(self, wav_path):
+        def transcribe(self, wav_path, bias=None):
             inside.set()
             assert release.wait(30)
-            return super().transcribe(wav_path)
+            return super().transcribe(wav_path, bias)
 
     results: list[str] = []
     worker = threading.Thread(target=lambda: results.append(

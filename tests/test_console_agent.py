@@ -276,3 +276,33 @@ def test_consultation_answered_from_the_knowledge_base(client, context, people):
     assert t.status == "closed" and t.reply.startswith("携带身份证")
     history = queries.history(context, number=number, actor=agent.actor)
     assert history[-1].action == "answer" and history[-1].changes["kb_article"] == [None, article_id]
+
+
+def test_ticket_page_plays_the_recording_from_a_clicked_sentence_and_shows_the_transcript_state(
+        client, context, people):
+    """A phone ticket shows its transcript state, one button per timed sentence (data-seek = its start in
+    seconds, for the <audio> player) and the recognizer's raw text before correction."""
+    from telephony.models import Call
+
+    agent = people["agent"]
+    write_wav(context.settings.data_dir / "recordings" / "2026" / "call-9.wav", 3.0)
+    number = make(context, agent.actor, recording_url="2026/call-9.wav", transcript="家里着火了。在3号楼。")
+    with context.sessions() as session:
+        session.add(Call(sip_call_id="c9@x", recording_path="2026/call-9.wav", status="ticketed",
+                         transcript="家里着火了。在3号楼。", transcript_status="done", transcript_engine="whisper",
+                         transcript_raw="家里找火了。在三号楼。", ticket_number=number,
+                         transcript_segments=[{"start": 0.0, "end": 1.4, "text": "家里着火了。", "confidence": 0.8},
+                                              {"start": 75.5, "end": 77.0, "text": "在3号楼。", "confidence": 0.7}]))
+        session.commit()
+    page = as_(client, agent).get(f"/console/tickets/{number}").text
+    assert 'id="call-audio"' in page
+    assert 'data-seek="0.0"' in page and 'data-seek="75.5"' in page and "01:15" in page
+    assert "转写状态：已转写（whisper）" in page
+    assert "家里找火了。在三号楼。" in page  # the raw text, behind a disclosure
+    failed = make(context, agent.actor, recording_url="2026/call-9.wav")
+    with context.sessions() as session:
+        session.add(Call(sip_call_id="c10@x", recording_path="2026/call-9.wav", status="failed",
+                         transcript_status="failed", ticket_number=failed, error="asr_failed: not a WAV file"))
+        session.commit()
+    page = client.get(f"/console/tickets/{failed}").text
+    assert "转写失败，稍后重试" in page and "not a WAV file" in page and "data-seek" not in page

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # docs/architecture.md explains the rooms; keep the two in step.
 LAYERS: list[set[str]] = [
     {"hotline"},                 # ground floor: settings, database, errors, context, deps, broker, supervisor
-    {"asr", "ticketing"},        # speech recognition; tickets, org, deadlines, knowledge base, reports
-    {"ivr", "acd"},              # the phone menu (prompts are managed by ticketing roles); the ACD core
+    {"ticketing"},               # tickets, org, catalogue, triage, deadlines, knowledge base, 三率
+    {"ivr", "acd", "asr"},       # the phone menu (prompts are managed by ticketing roles); the ACD core
     {"telephony"},               # calls, SIP, recordings → tickets; the phone and SMS ports
     {"callbacks", "abuse"},      # return visits (回访); abusive-caller screening
     {"reports"},                 # accountability: bulletins, ledger, disclosure, early warning (reads 回访 results)

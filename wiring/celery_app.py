@@ -26,6 +26,35 @@ SWEEP_ACD_TASK = "acd.sweep"
 
 broker.register()
 
+# --- ASR tier (issue 14): transcription runs on queues of its own ---------------------------------
+# Logical queue names (what `hotline worker --queues` takes) → tasks routed there by task name. The
+# physical names carry settings.celery_queue, so installations (and tests) sharing a Redis stay apart.
+ASR_ROUTES = {"telephony.process_urgent_call": "asr-urgent", "telephony.process_call": "asr"}
+LOGICAL_QUEUES = ("default", "asr-urgent", "asr")
+QUEUE_GROUPS = {"asr": ("asr-urgent", "asr"), "all": LOGICAL_QUEUES}  # urgent calls are taken first
+
+
+def queue_name(settings: Settings, logical: str) -> str:
+    """'default' → settings.celery_queue, 'asr' → '<celery_queue>-asr'; any other name passes through."""
+    if logical == "default":
+        return settings.celery_queue
+    return f"{settings.celery_queue}-{logical}" if logical in LOGICAL_QUEUES else logical
+
+
+def worker_queues(settings: Settings, names: str | None) -> list[str]:
+    """Physical queues for `hotline worker --queues a,b` (None: all of them, urgent ASR before the rest)."""
+    out: list[str] = []
+    for name in (names or "all").split(","):
+        for logical in QUEUE_GROUPS.get(name.strip(), (name.strip(),)):
+            if logical and queue_name(settings, logical) not in out:
+                out.append(queue_name(settings, logical))
+    return out
+
+
+def task_routes(settings: Settings) -> dict[str, dict[str, str]]:
+    return {task: {"queue": queue_name(settings, logical)} for task, logical in ASR_ROUTES.items()}
+# --- end of the ASR tier block ----------------------------------------------------------------------
+
 
 def url_scheme(url: str) -> str:
     return url.split("://", 1)[0].lower() if "://" in url else url.lower()
@@ -47,6 +76,7 @@ def transport_options(settings: Settings, url: str) -> dict[str, Any]:
             "visibility_timeout": settings.broker_visibility_timeout,
             "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout // 4)),
             "unacked_restore_throttle": 1,
+            "queue_order_strategy": "priority",  # a worker empties its first queue (asr-urgent) first
         }
     if scheme in {"sqs"}:
         return {"visibility_timeout": settings.broker_visibility_timeout,
@@ -73,6 +103,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_concurrency=settings.worker_concurrency,
         task_ignore_result=True,
         task_default_queue=settings.celery_queue,
+        task_routes=task_routes(settings),
         result_backend=None,
         task_serializer="json",
         accept_content=["json"],

@@ -61,15 +61,18 @@ _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
 @main.command("worker", context_settings=_PASS_THROUGH)
+@click.option("--queues", default=None, help="Comma-separated queues: default, asr (asr-urgent then asr), "
+              "asr-urgent; default all. `--queues asr` runs an ASR-only worker.")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
-def worker(celery_args: tuple[str, ...]) -> None:
+def worker(queues: str | None, celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker (extra arguments go to `celery worker`)."""
-    from wiring.celery_app import celery
+    from wiring.celery_app import celery, worker_queues
 
     settings = get_settings()
     _broker_ready(settings)
     celery.worker_main(["worker", "--loglevel", settings.log_level.upper(),
-                        "--concurrency", str(settings.worker_concurrency), *celery_args])
+                        "--concurrency", str(settings.worker_concurrency),
+                        "-Q", ",".join(worker_queues(settings, queues)), *celery_args])
 
 
 @main.command("beat", context_settings=_PASS_THROUGH)

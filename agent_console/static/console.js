@@ -191,3 +191,13 @@
   if (document.readyState === "complete") drawDashboard(); else window.addEventListener("load", drawDashboard);
 })();
 // ---- end departments, supervision and dashboard ----
+
+// ---- ticket page: click a transcript sentence to play the recording from there (issue 14) ----
+document.addEventListener("click", function (ev) {
+  var button = ev.target.closest ? ev.target.closest("button[data-seek]") : null;
+  var audio = document.getElementById("call-audio");
+  if (!button || !audio) return;
+  var at = parseFloat(button.getAttribute("data-seek")) || 0;
+  var seek = function () { audio.currentTime = at; audio.play(); };
+  if (audio.readyState >= 1) seek(); else { audio.addEventListener("loadedmetadata", seek, { once: true }); audio.load(); }
+});
