@@ -44,7 +44,9 @@ class CallbackOut(BaseModel):
     model_config = {"from_attributes": True}
 
 
-class StatsOut(BaseModel):
+class DailyOut(BaseModel):
+    """One day's queue figures (the stored daily row)."""
+
     day: str
     offered: int
     answered: int
@@ -55,24 +57,16 @@ class StatsOut(BaseModel):
     answer_rate: float | None  # 接通率
     asa_seconds: float | None
     aht_seconds: float | None
+
+
+class StatsOut(DailyOut):
+    """Today's figures so far, with the queue and the agents as they are now."""
+
     service_level_seconds: float
     waiting: int
     longest_wait_seconds: float
     agents_by_state: dict[str, int]
     as_of: str
-
-
-class DailyOut(BaseModel):
-    day: str
-    offered: int
-    answered: int
-    abandoned: int
-    left_message: int
-    answered_within: int
-    service_level: float | None
-    answer_rate: float | None
-    asa_seconds: float | None
-    aht_seconds: float | None
 
 
 class PhoneOut(BaseModel):

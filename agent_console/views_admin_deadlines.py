@@ -118,6 +118,23 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
+def _write(request: Request, write) -> Response | None:
+    """Run one rule-set write and commit it; a gap or an overlap is answered in Chinese (nothing saved)."""
+    ctx = request.app.state.context
+    with ctx.sessions() as session:
+        try:
+            write(session)
+        except ValidationFailed as exc:
+            session.rollback()
+            rejected = _rejected(request, exc)
+            if rejected is None:
+                raise
+            return rejected
+        session.commit()
+    service.invalidate_policy_cache()
+    return None
+
+
 @router.post("/deadlines/rules")
 @shown_in_words
 def save_rule(request: Request, actor: AdminPost, kind: Text = "handle", ticket_type: Text = "",
@@ -129,19 +146,12 @@ def save_rule(request: Request, actor: AdminPost, kind: Text = "handle", ticket_
     number = form_int(amount, field="amount")
     if number is None:
         raise ValidationFailed("amount must not be empty", field="amount")
-    with ctx.sessions() as session:
-        unit_value = choice(unit, DeadlineUnit, field="unit", required=True)
-        try:
-            service.upsert_rule(session, locality=name, unit=unit_value, amount=number, settings=ctx.settings,
-                                actor_id=actor.id, actor_name=actor.name, reason=_reason(reason), **key)
-        except ValidationFailed as exc:
-            session.rollback()
-            rejected = _rejected(request, exc)
-            if rejected is None:
-                raise
-            return rejected
-        session.commit()
-    service.invalidate_policy_cache()
+    unit_value = choice(unit, DeadlineUnit, field="unit", required=True)
+    rejected = _write(request, lambda session: service.upsert_rule(
+        session, locality=name, unit=unit_value, amount=number, settings=ctx.settings, actor_id=actor.id,
+        actor_name=actor.name, reason=_reason(reason), **key))
+    if rejected is not None:
+        return rejected
     return _rules(request, locality=name, message="时限规则已保存，新受理的工单按新规则计算")
 
 
@@ -152,19 +162,12 @@ def delete_rule(request: Request, actor: AdminPost, kind: Text = "handle", ticke
                 locality: Text = "") -> Response:
     ctx = request.app.state.context
     name = _locality(request, locality)
-    with ctx.sessions() as session:
-        try:
-            service.delete_rule(session, locality=name, settings=ctx.settings, actor_id=actor.id,
-                                actor_name=actor.name, reason=_reason(reason),
-                                **_key(kind, ticket_type, urgency, complexity, channel))
-        except ValidationFailed as exc:
-            session.rollback()
-            rejected = _rejected(request, exc)
-            if rejected is None:
-                raise
-            return rejected
-        session.commit()
-    service.invalidate_policy_cache()
+    key = _key(kind, ticket_type, urgency, complexity, channel)
+    rejected = _write(request, lambda session: service.delete_rule(
+        session, locality=name, settings=ctx.settings, actor_id=actor.id, actor_name=actor.name,
+        reason=_reason(reason), **key))
+    if rejected is not None:
+        return rejected
     return _rules(request, locality=name, message="时限规则已删除，恢复为预设或默认时限")
 
 
