@@ -63,7 +63,7 @@ def seed(ctx: AppContext, *, password: str) -> dict[str, int]:
     with ctx.sessions() as session:
         if org.find_department_by_code(session, code=CITY) is not None:
             return {"departments": 0, "categories": 0, "places": 0, "users": 0, "articles": 0, "tickets": 0}
-        catalogue_flows.import_defaults(session, actor=Actor.system("demo seed"), source="seed")
+        catalogue_flows.import_defaults(session, actor=Actor.system("演示数据"), source="seed")
         departments = dict(session.execute(select(Department.code, Department.id)).all())
         categories = dict(session.execute(select(Category.code, Category.id)).all())
         places = session.scalar(select(func.count()).select_from(Place))

@@ -30,7 +30,7 @@ from ticketing.schemas import (
 
 PASSWORD = "secret-pass-1"
 # ASCII words a Chinese page may show: units and names that are written in Latin letters in Chinese too.
-ALLOWED = {"ms", "kB", "MB", "GB", "IVR", "SIP", "API", "CSV", "PDF", "Excel", "App", "PC"}
+ALLOWED = {"ms", "kB", "MB", "GB", "IVR", "SIP", "API", "CSV", "XLSX", "PDF", "Excel", "App", "PC"}
 WORDS_JS = r"""() => {
   const skip = el => el.closest('script, style, code, kbd, [translate="no"], [hidden], template, noscript');
   const found = [];
