@@ -9,12 +9,12 @@ import sys
 from datetime import timedelta
 
 from asr.fake import FakeRecognizer
-from wiring.celery_app import make_celery, queue_name, task_routes, worker_queues
 from hotline.database import utcnow
 from telephony import flows, service
 from tests.runtime_support import runtime_env, runtime_settings, stop_group, wait_until
 from tests.runtime_tasks import read_lines
 from tests.test_calls import place_call, run_enqueued
+from wiring.celery_app import make_celery, queue_name, task_routes, worker_queues
 
 SPEECH = "我家楼下找火了，快来人，在和平里社区三号楼"
 
@@ -68,11 +68,7 @@ def test_the_ticket_gets_the_corrected_text_and_the_call_keeps_raw_text_and_segm
 
         ticket = session.scalars(select(Ticket).where(Ticket.number == call.ticket_number)).one()
         assert "着火了" in ticket.content
-    from ticketing import classify
-
-    found = classify.classify(call.transcript, rules=classify.load_rules(None), menu_type=None)
-    assert found.urgency is not None  # the repaired text is flagged urgent, the raw text is not
-    assert classify.classify(SPEECH, rules=classify.load_rules(None), menu_type=None).urgency is None
+        assert ticket.urgency == "urgent"  # the repaired text is registered as the emergency it is
 
 
 def test_correction_can_be_switched_off(context, settings, queue):
@@ -135,9 +131,9 @@ def test_an_asr_worker_killed_mid_call_loses_nothing(context, settings, tmp_path
 def test_hotline_worker_queues_option_reaches_celery(monkeypatch):
     from click.testing import CliRunner
 
+    from hotline.settings import get_settings
     from wiring import celery_app
     from wiring.cli import main
-    from hotline.settings import get_settings
 
     seen: list[list[str]] = []
     monkeypatch.setattr(celery_app.celery, "worker_main", lambda argv: seen.append(argv))

@@ -358,7 +358,9 @@ def test_list_calls_shows_outcome_and_status(context, settings, queue):
 def test_the_registered_celery_task_runs_the_flow(context, settings, session, queue, monkeypatch):
     """The real task object (as a worker runs it), with the test's context and the fake recognizer."""
     from telephony import tasks
+    from wiring.celery_app import celery
 
+    celery.set_current()  # shared tasks bind to the current app; another test may have made its own current
     monkeypatch.setattr(tasks, "worker_context", lambda: context)
     monkeypatch.setattr(tasks, "_recognizer", lambda: FakeRecognizer({"c1.wav": SPEECH}))
     call_id = place_call(context, settings)
@@ -366,7 +368,7 @@ def test_the_registered_celery_task_runs_the_flow(context, settings, session, qu
     assert tasks.process_call.apply(args=(call_id,)).get() == "ticketed"  # redelivery
     assert len(tickets(session)) == 1
     assert tasks.sweep_calls.apply().get() == {"requeued": 0, "lost": 0}
-    from wiring.celery_app import celery, make_celery
+    from wiring.celery_app import make_celery
     assert {"telephony.process_call", "telephony.process_urgent_call", "telephony.sweep_calls"} <= set(celery.tasks)
     schedule = make_celery(settings).conf.beat_schedule["sweep-calls"]
     assert schedule == {"task": "telephony.sweep_calls", "schedule": settings.calls_sweep_seconds}
