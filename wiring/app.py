@@ -32,8 +32,9 @@ ROUTERS = [
     "callbacks.views",
     "ticketing.triage.views",
     "ticketing.access.views",
+    "reports.views",
+    "agent_console.views_public",
 ]
-ROUTERS += ["reports.views", "agent_console.views_public"]
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
