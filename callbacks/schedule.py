@@ -29,7 +29,8 @@ def next_allowed(moment: datetime, *, settings: Settings, calendar: WorkCalendar
         day = local.date()
         if settings.visit_on_rest_days or calendar.is_workday(day):
             opens = datetime.combine(day, time(start_h), tzinfo=settings.tz)
-            closes = datetime.combine(day, time(end_h), tzinfo=settings.tz)
+            # end hour 24 means midnight at the end of the day (visits all day long)
+            closes = datetime.combine(day, time(0), tzinfo=settings.tz) + timedelta(hours=end_h)
             if local < opens:
                 return opens.astimezone(moment.tzinfo)
             if local < closes:

@@ -83,6 +83,7 @@ def beat(celery_args: tuple[str, ...]) -> None:
 
     settings = get_settings()
     _broker_ready(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the schedule file lives there (none yet with Redis)
     celery.start(["beat", "--loglevel", settings.log_level.upper(), *celery_args])
 
 
