@@ -46,17 +46,20 @@ _district_cache: dict[int, tuple[float, dict[str, str]]] = {}
 DISTRICT_CACHE_SECONDS = 60.0
 
 
-def district_names_for(context: Any) -> dict[str, str]:
-    """Area code → district name from agent_console.places, cached for a minute per database."""
+def district_names_for(context: Any, *, want: str | None = None) -> dict[str, str]:
+    """Area code → district name from agent_console.places, cached for a minute per database; a code the
+    cache does not know (`want`, e.g. a district imported a moment ago) re-reads it, at most once a second."""
     from agent_console.places import district_names
 
     key = id(context.engine)
     cached = _district_cache.get(key)
-    if cached and time.monotonic() - cached[0] < DISTRICT_CACHE_SECONDS:
+    now = time.monotonic()
+    if cached and now - cached[0] < DISTRICT_CACHE_SECONDS and (want is None or want in cached[1]
+                                                                 or now - cached[0] < 1.0):
         return cached[1]
     with context.reader() as session:
         names = district_names(session)
-    _district_cache[key] = (time.monotonic(), names)
+    _district_cache[key] = (now, names)
     return names
 
 
@@ -68,4 +71,4 @@ def district_zh(jinja_ctx, code: str | None) -> str:
     request = jinja_ctx.get("request")
     if request is None:
         return code
-    return district_names_for(request.app.state.context).get(code, code)
+    return district_names_for(request.app.state.context, want=code).get(code, code)
