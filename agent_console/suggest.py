@@ -15,13 +15,10 @@ from hotline.context import AppContext
 from ticketing.enums import LABELS_ZH, Urgency
 from ticketing.triage import flows as triage
 
-HANDOFF_ZH = triage.SERVICES_ZH
 
-
-def suggest_for_form(ctx: AppContext, session: Session, text: str, *,
-                     district: str | None = None) -> dict[str, Any]:
-    """Suggestions for the case being registered from its content. `district` (the agent's pick) is accepted
-    for the form's sake; the engine reads the place from the text against the gazetteer."""
+def suggest_for_form(ctx: AppContext, session: Session, text: str) -> dict[str, Any]:
+    """Suggestions for the case being registered from its content; the engine reads the place from the text
+    against the gazetteer."""
     text = (text or "").strip()
     out: dict[str, Any] = {"type": None, "urgency": None, "handoff": None, "matter": None, "department": None,
                            "confidence": 0.0, "reasons": []}
@@ -39,8 +36,8 @@ def suggest_for_form(ctx: AppContext, session: Session, text: str, *,
                       "reason": "；".join(reasons[:2]) if urgent and reasons else "未发现紧急情况"}
     if hint.get("handoff"):
         code = hint["handoff"]
-        out["handoff"] = {"value": code, "name": HANDOFF_ZH.get(code, code),
-                          "reason": f"建议转 {HANDOFF_ZH.get(code, code)}" + (f"：{reasons[0]}" if reasons else "")}
+        out["handoff"] = {"value": code, "name": triage.SERVICES_ZH.get(code, code),
+                          "reason": f"建议转 {triage.SERVICES_ZH.get(code, code)}" + (f"：{reasons[0]}" if reasons else "")}
     matter = hint.get("matter") or {}
     if matter.get("code"):
         out["matter"] = {"value": matter.get("id"), "code": matter["code"], "name": matter.get("name", ""),

@@ -88,7 +88,7 @@ def suggest(request: Request, actor: CheckedActor, content: Text = "", caller_ph
     ctx = request.app.state.context
     phone = _phone_echo(caller_phone, sees=_sees_caller(request, actor))
     with ctx.reader() as session:
-        hints = suggest_for_form(ctx, session, content, district=district.strip() or None)
+        hints = suggest_for_form(ctx, session, content)
     chosen_category = _int_or_none(category_id)
     matter = chosen_category if chosen_category is not None else (hints["matter"] or {}).get("value")
     repeats = []

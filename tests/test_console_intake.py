@@ -61,9 +61,9 @@ def test_places_come_from_district_departments(context, org):
 
 def test_suggestions_follow_the_text(context, org):
     with context.reader() as s:
-        quiet = suggest_for_form(context, s, "楼下广场舞天天晚上放到十一点，噪音扰民，我要投诉", district="chaoyang")
-        fire = suggest_for_form(context, s, "厨房着火了，有人被困在里面", district=None)
-        short = suggest_for_form(context, s, "你好", district=None)
+        quiet = suggest_for_form(context, s, "楼下广场舞天天晚上放到十一点，噪音扰民，我要投诉")
+        fire = suggest_for_form(context, s, "厨房着火了，有人被困在里面")
+        short = suggest_for_form(context, s, "你好")
     assert set(quiet) >= {"type", "urgency", "handoff", "matter", "department", "confidence", "reasons"}
     assert quiet["type"]["value"] == "complaint" and quiet["matter"] is not None
     assert quiet["urgency"]["value"] == "normal" and quiet["handoff"] is None
