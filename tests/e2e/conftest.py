@@ -79,6 +79,19 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's `wait_for_function` compiles its predicate with `new Function` inside the page, which the
+    console's Content-Security-Policy (no 'unsafe-eval') refuses as soon as the first check is false;
+    `page.evaluate` runs through the debugging protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def login(page, base: str, username: str, password: str = "secret-pass-1") -> None:
     page.goto(f"{base}/console/login")
     page.fill("input[name=username]", username)

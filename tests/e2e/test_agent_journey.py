@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import wave
 
-from tests.e2e.conftest import login, shot
+from tests.e2e.conftest import login, shot, wait_until
 from tests.factories import build_org
 from ticketing import flows
 from ticketing.enums import Channel, TicketType, Urgency
@@ -70,7 +70,7 @@ def test_phone_case_arrives_live_then_triage_and_dispatch(live_server, page, con
     with page.expect_response(re.compile(rf"/console/tickets/{number}/recording$")) as answer:
         page.eval_on_selector("audio", "a => { a.preload = 'auto'; a.load(); }")
     assert answer.value.status in (200, 206)
-    page.wait_for_function("document.querySelector('audio').readyState >= 1")  # metadata decoded
+    wait_until(page, "document.querySelector('audio').readyState >= 1")  # metadata decoded
     assert page.eval_on_selector("audio", "a => Math.round(a.duration)") == 1
     assert "listen" in [e.action for e in queries.history(context, number=number, actor=actor)]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from agent_console.suggest import suggest_for_form
-from tests.e2e.conftest import login, shot
+from tests.e2e.conftest import login, shot, wait_until
 from tests.factories import build_org
 from ticketing import flows
 from ticketing.enums import Channel, TicketType
@@ -47,7 +47,7 @@ def test_register_by_keyboard_with_live_suggestions(live_server, page, context, 
     dept = expected["department"]["value"]
     page.locator(f"#intake-suggest[data-suggest-type='{expected['type']['value']}']").wait_for()
     page.locator(f"#intake-suggest[data-suggest-department='{dept}']").wait_for()
-    page.wait_for_function(f"document.getElementById('lead_department_id').value === '{dept}'")
+    wait_until(page, f"document.getElementById('lead_department_id').value === '{dept}'")
     assert page.input_value("#ticket_type") == expected["type"]["value"]
     assert page.input_value("#category_id") == str(expected["matter"]["value"])
     assert page.locator(f"#intake-repeats button[value='merge:{earlier}']").is_visible()
