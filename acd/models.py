@@ -76,6 +76,41 @@ class QueueCall(Base):
     wait_seconds: Mapped[float | None] = mapped_column(Float)  # queued → answered
     talk_seconds: Mapped[float | None] = mapped_column(Float)  # answered → ended
     wrap_seconds: Mapped[float | None] = mapped_column(Float)  # ended → agent out of wrap-up
+    # the bridged conversation (both sides) and the caller's side alone, both relative to data_dir/recordings;
+    # the caller's side grows while they talk and is what the live transcriber reads
+    recording_path: Mapped[str | None] = mapped_column(String(500))
+    live_audio_path: Mapped[str | None] = mapped_column(String(500))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # the case the agent saved
+
+
+class Registration(Base):
+    """Where an agent's SIP phone can be reached now (REGISTER with digest auth); one per phone, newest wins."""
+
+    __tablename__ = "acd_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    contact: Mapped[str] = mapped_column(String(300))  # SIP URI the phone asked to be reached at
+    source: Mapped[str | None] = mapped_column(String(80))  # transport:address:port the REGISTER came from
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TranscriptPart(Base):
+    """Live transcript of a bridged call's caller side: partial text replaced until `final`, in `seq` order."""
+
+    __tablename__ = "acd_transcript_parts"
+    __table_args__ = (Index("ix_acd_transcript_parts_call_seq", "queue_call_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_call_id: Mapped[int] = mapped_column(ForeignKey("acd_queue_calls.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # sentence number within the call
+    text: Mapped[str] = mapped_column(Text, default="")
+    final: Mapped[bool] = mapped_column(default=False)
+    start_seconds: Mapped[float | None] = mapped_column(Float)  # offset in the caller-side audio
+    end_seconds: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MissedCallback(Base):

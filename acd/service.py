@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from acd.models import AgentPhone, AgentStateLog, AgentStatus, DailyStats, MissedCallback, QueueCall
+from acd.models import (AgentPhone, AgentStateLog, AgentStatus, DailyStats, MissedCallback, QueueCall, Registration,
+                        TranscriptPart)
 from ticketing.org.models import User
 
 LOCK_KEY = 13_0013  # pg advisory lock of the routing state (SQLite serialises writers at BEGIN IMMEDIATE)
@@ -100,3 +101,18 @@ def daily_row(session: Session, *, day: date) -> DailyStats | None:
 def daily_rows(session: Session, *, start: date, end: date) -> list[DailyStats]:
     return list(session.scalars(select(DailyStats).where(DailyStats.day >= start, DailyStats.day <= end)
                                 .order_by(DailyStats.day)))
+
+
+def registration_of_user(session: Session, *, user_id: int) -> Registration | None:
+    return session.scalar(select(Registration).where(Registration.user_id == user_id))
+
+
+def agent_contact(session: Session, *, user_id: int, now: datetime) -> str | None:
+    """The SIP URI the agent's phone registered, while its registration has not expired."""
+    return session.scalar(select(Registration.contact).where(Registration.user_id == user_id,
+                                                             Registration.expires_at > now))
+
+
+def transcript_parts(session: Session, *, queue_call_id: int) -> list[TranscriptPart]:
+    return list(session.scalars(select(TranscriptPart).where(TranscriptPart.queue_call_id == queue_call_id)
+                                .order_by(TranscriptPart.seq)))
