@@ -26,6 +26,8 @@ from ticketing.triage.corpus import generate  # noqa: E402
 from ticketing.triage.suggest import Engine  # noqa: E402
 
 HANDWRITTEN = Path(__file__).resolve().parent / "data" / "triage_handwritten.jsonl"
+# calls written by people who had not read the rules or the corpus (see ticketing/triage/corpus/PROVENANCE.md)
+OUTSIDE = {"fresh": "triage_fresh.jsonl", "unseen-A": "triage_unseen_a.jsonl", "unseen-B": "triage_unseen_b.jsonl"}
 
 
 def expected_department(row: dict, cat: catalogue_data.Catalogue) -> str | None:
@@ -101,6 +103,11 @@ def main() -> None:
     hand = training.read_jsonl(HANDWRITTEN)
     sets = {"held-out clean": held_out, "held-out noised": noised(held_out, 7),
             "hand-written clean": hand, "hand-written noised": noised(hand, 8)}
+    for k, (name, file) in enumerate(OUTSIDE.items()):
+        path = HANDWRITTEN.with_name(file)
+        if path.is_file():
+            rows = training.read_jsonl(path)
+            sets[f"{name} clean"], sets[f"{name} noised"] = rows, noised(rows, 20 + k)
     print(f"model {model.load(models_dir).version}")
     print(f"{'set':<22}{'engine':<8}{'n':>5}{'urg':>5}{'recall%':>9}{'falseU%':>9}{'handoff%':>9}{'type%':>8}"
           f"{'mat@1':>7}{'mat@3':>7}{'dep@1':>7}{'dep@3':>7}")

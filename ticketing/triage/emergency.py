@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 DEFAULT_RULES = Path(__file__).with_name("emergency_rules.json")
 SERVICES = ("110", "119", "120", "122")
@@ -54,6 +54,73 @@ def _syllables(text: str) -> tuple[str, ...]:  # the rules and the model both re
     return tuple(fuzzy(s) for s in lazy_pinyin(text, errors=lambda chunk: [""] * len(chunk)))
 
 
+# characters too common to show that a homophone is the danger word (杀了我 ~ 收了我 keeps only 了我)
+_FUNCTION_CHARS = frozenset("了我你他她它的在是有个一不吗呢啊吧就都也把被和又还")
+_SOUNDS: dict[str, str] = {}  # fuzzy syllable -> one private-use character standing for every homophone
+
+
+def _sound(syllable: str) -> str:
+    return _SOUNDS.setdefault(syllable, chr(0xE000 + len(_SOUNDS)))
+
+
+def sound_text(text: str) -> str:
+    """Each character of `text` followed by the stand-in of its fuzzy syllable (itself when not Chinese):
+    character i is at 2i, its sound at 2i + 1, so a pattern from `sound_pattern` can ask for either."""
+    return "".join(ch + (_sound(s) if s else ch) for ch, s in zip(text, syllables(text), strict=True))
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def _stand_ins(ch: str) -> str:
+    readings = {fuzzy(r) for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]} - {""}
+    return "".join(sorted(_sound(r) for r in readings))
+
+
+def _atoms(pattern: str):
+    """The pattern's pieces: (kind, text) with kind "han" (a Chinese character), "atom" (., a class, an
+    escape, any other literal) or "syntax" (groups, alternation, quantifiers)."""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            yield "atom", pattern[i:i + 2]
+            i += 2
+        elif ch == "[":
+            close = pattern.index("]", i + 1)
+            yield "atom", pattern[i:close + 1]
+            i = close + 1
+        elif ch == "{":
+            close = pattern.index("}", i)
+            yield "syntax", pattern[i:close + 1]
+            i = close + 1
+        elif ch in "()|?*+":
+            yield "syntax", ch
+            i += 1
+        else:
+            yield ("han" if _is_han(ch) else "atom"), (ch if ch == "." or _is_han(ch) else re.escape(ch))
+            i += 1
+
+
+def sound_pattern(pattern: str) -> str:
+    """A regular expression over text turned into one over `sound_text`. A Chinese character inside a word of
+    the pattern (two or more in a row, 倒在, 池塘) matches any character that sounds alike (fuzzy pinyin, every
+    reading: 着 → zhao|zhe|zhuo); a character standing alone (人|他) must be the character itself, as must
+    classes and other symbols: single-syllable homophones are too common to count."""
+    atoms = list(_atoms(pattern))
+    out = []
+    for k, (kind, text) in enumerate(atoms):
+        if kind == "syntax":
+            out.append(text)
+        elif kind == "han" and any(0 <= j < len(atoms) and atoms[j][0] == "han" for j in (k - 1, k + 1)):
+            sounds = _stand_ins(text)
+            out.append(f"(?:.[{sounds}])" if sounds else f"(?:{text}.)")
+        else:
+            out.append(f"(?:{text}.)" if text != "." else "(?:..)")
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Rule:
     service: str | None
@@ -61,6 +128,8 @@ class Rule:
     words: tuple[str, ...]
     patterns: tuple[re.Pattern, ...]
     word_syllables: tuple[tuple[str, ...], ...]
+    sound_patterns: tuple[re.Pattern, ...] = ()  # the patterns over sound_text (homophones match)
+    pattern_chars: frozenset[str] = frozenset()  # the Chinese characters the patterns are written with
 
 
 @dataclass(frozen=True)
@@ -73,6 +142,8 @@ class RuleSet:
     ongoing: tuple[str, ...]
     negation_window: int
     resolved_window: int
+    homophone_ignore: frozenset[str] = frozenset()
+    hypothetical: tuple[str, ...] = ()  # 假如, 万一, 差点: the danger did not happen  # everyday words never taken for the danger word they sound like
 
 
 @dataclass(frozen=True)
@@ -129,15 +200,20 @@ def parse_rules(data: dict) -> RuleSet:
         if service is not None and service not in SERVICES:
             raise ValueError(f"unknown emergency service {service!r}")
         words = tuple(w for w in raw.get("words", []) if w)
+        patterns = raw.get("patterns", [])
+        by_sound = raw.get("pinyin", True)
         rules.append(Rule(service=service, reason=raw["reason"], words=words,
-                          patterns=tuple(re.compile(p) for p in raw.get("patterns", [])),
-                          word_syllables=tuple(tuple(syllables(w)) if raw.get("pinyin", True) else ()
-                                               for w in words)))
+                          patterns=tuple(re.compile(p) for p in patterns),
+                          word_syllables=tuple(tuple(syllables(w)) if by_sound else () for w in words),
+                          sound_patterns=tuple(re.compile(sound_pattern(p)) for p in patterns) if by_sound else (),
+                          pattern_chars=frozenset(ch for p in patterns for ch in p if _is_han(ch))))
     return RuleSet(rules=tuple(rules), negators=tuple(sorted(data["negators"], key=len, reverse=True)),
                    not_negators=tuple(data.get("not_negators", [])), past=tuple(data["past"]),
                    resolved=tuple(data["resolved"]), ongoing=tuple(data["ongoing"]),
                    negation_window=int(data.get("negation_window", 4)),
-                   resolved_window=int(data.get("resolved_window", 40)))
+                   resolved_window=int(data.get("resolved_window", 40)),
+                   homophone_ignore=frozenset(data.get("homophone_ignore", [])),
+                   hypothetical=tuple(data.get("hypothetical", [])))
 
 
 @lru_cache(maxsize=8)
@@ -174,7 +250,7 @@ def _index(sylls: list[str]) -> dict[str, list[int]]:
     return where
 
 
-def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[int]]) -> list[Hit]:
+def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[int]], sounds: str) -> list[Hit]:
     hits = []
     for word, needle in zip(rule.words, rule.word_syllables, strict=True):
         start = text.find(word)
@@ -193,31 +269,55 @@ def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[in
         for at in sorted(starts):
             if at + len(needle) <= len(sylls) and _syllable_match(sylls, needle, at, text, word):
                 found = text[at:at + len(needle)]
-                same = sum(1 for a, b in zip(found, word, strict=True) if a == b)
-                if found != word and same >= (1 if len(word) <= 2 else 2):  # a homophone keeps a character
+                kept = [a for a, b in zip(found, word, strict=True) if a == b]
+                if found != word and len(kept) >= (1 if len(word) <= 2 else 2) \
+                        and any(ch not in _FUNCTION_CHARS for ch in kept):  # a homophone keeps a real character
                     hits.append(Hit(rule.service, rule.reason, found, at, at + len(needle), "pinyin"))
+    seen = set()
     for pattern in rule.patterns:
         for m in pattern.finditer(text):
+            seen.add((m.start(), m.end()))
             hits.append(Hit(rule.service, rule.reason, m.group(0), m.start(), m.end(), "pattern"))
+    for pattern in rule.sound_patterns:
+        for m in pattern.finditer(sounds):
+            start, end = m.start() // 2, m.end() // 2
+            found = text[start:end]
+            kept = sum(1 for ch in found if ch in rule.pattern_chars)
+            if (start, end) not in seen and kept >= 2:  # a homophone keeps some of the pattern's words
+                hits.append(Hit(rule.service, rule.reason, found, start, end, "pinyin"))
     return hits
 
 
+def _clause(breaks: list[int], at: int, text_len: int) -> tuple[int, int]:
+    """Start and end of the clause holding position `at` (clauses end at CLAUSE_END punctuation)."""
+    k = bisect.bisect_right(breaks, at)
+    return (breaks[k - 1] if k else 0), (breaks[k] if k < len(breaks) else text_len)
+
+
 def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str | None:
-    clause_start = breaks[bisect.bisect_right(breaks, hit.start) - 1] if breaks and breaks[0] <= hit.start else 0
+    clause_start, clause_end = _clause(breaks, hit.start, len(text))
+    next_end = _clause(breaks, clause_end, len(text))[1] if clause_end < len(text) else clause_end
     before = text[max(clause_start, hit.start - rs.negation_window):hit.start]
     lead = text[max(0, hit.start - rs.negation_window - 2):hit.end]
     if any(n in before for n in rs.negators) and not any(n in lead for n in rs.not_negators):
         return "前有否定词"
-    near = text[clause_start:min(len(text), hit.end + 20)]
-    goes_on = any(o in near for o in rs.ongoing)
+    opening = text[clause_start:hit.start]
+    if any(h in opening for h in rs.hypothetical):
+        return "说的是假设或担心"
+    goes_on = any(o in text[clause_start:next_end] for o in rs.ongoing)  # this clause or the next
     past_word = (text[hit.end:hit.end + 1] == "过" and "过" not in hit.found) \
-        or any(p in text[clause_start:hit.start] for p in rs.past)
+        or any(p in opening for p in rs.past)
     if past_word and not goes_on:
         return "说的是过去的事"
     tail = text[hit.end:min(len(text), hit.end + rs.resolved_window)]
     for cue in rs.resolved:
         at = tail.find(cue)
-        if at >= 0 and not any(o in tail[at + len(cue):] for o in rs.ongoing):
+        if at >= 0:
+            cue_end = _clause(breaks, hit.end + at, len(text))[1]
+            if not any(o in text[hit.end + at + len(cue):cue_end] for o in rs.ongoing):
+                return f"已经过去（“{cue}”）"
+        at = text.rfind(cue, 0, clause_start)  # said before, in an earlier clause: 火已经灭了，想问问…
+        if at >= 0 and not goes_on:
             return f"已经过去（“{cue}”）"
     return None
 
@@ -229,11 +329,14 @@ def judge(text: str | None, rules: RuleSet) -> Verdict:
         return Verdict(urgent=False, service=None)
     sylls = syllables(text)
     where = _index(sylls)
+    sounds = sound_text(text)
     live: list[Hit] = []
     cancelled: list[Hit] = []
     breaks = [m.end() for m in CLAUSE_END.finditer(text)]
     for rule in rules.rules:
-        for hit in _word_hits(rule, text, sylls, where)[:MAX_HITS_PER_RULE]:
+        for hit in _word_hits(rule, text, sylls, where, sounds)[:MAX_HITS_PER_RULE]:
+            if hit.how == "pinyin" and any(w in hit.found for w in rules.homophone_ignore):
+                continue
             why = _why_cancelled(rules, text, hit, breaks)
             if why is None:
                 live.append(hit)
@@ -262,4 +365,4 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 
 
 __all__ = ["FALLBACK_SERVICE", "SERVICES", "Hit", "RuleSet", "Verdict", "fuzzy", "judge", "load_rules",
-           "parse_rules", "syllables"]
+           "parse_rules", "sound_pattern", "sound_text", "syllables"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ticketing.enums import LABELS_ZH, TicketType
-from ticketing.triage import catalogue_data, emergency
+from ticketing.triage import catalogue_data, emergency, framing
 from ticketing.triage import model as triage_model
 
 log = logging.getLogger(__name__)
@@ -118,9 +118,13 @@ def suggest(text: str | None, *, rules: emergency.RuleSet, loaded: triage_model.
     types = probs.get("type", {})
     ticket_type = max(types, key=types.get) if types else DEFAULT_TYPE
     type_conf = types.get(ticket_type, 0.0) * evidence
-    if menu_type == TicketType.CONSULT.value:
+    stated = framing.stated_type(text)
+    if menu_type == TicketType.CONSULT.value and stated is None:
         ticket_type, type_conf = menu_type, max(type_conf, 0.9)
         reasons.append("来电人在语音菜单中选择了咨询")
+    elif stated is not None and stated.value != ticket_type:
+        ticket_type, type_conf = stated.value, max(type_conf, 0.8)
+        reasons.append(f"来电人说明了诉求类型：{LABELS_ZH.get(ticket_type, ticket_type)}")
     matters = sorted(((cat.matters[c], p) for c, p in probs.get("matter", {}).items() if c in cat.matters),
                      key=lambda mp: -mp[1])
     matter, matter_p = (matters[0] if matters else (None, 0.0))
