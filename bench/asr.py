@@ -49,13 +49,14 @@ def load(name: str) -> list[dict]:
 
 
 def demo_vocabulary():
-    """What load_vocabulary reads from a database seeded with the demo city (wiring/demo.py)."""
-    from wiring.demo import CATEGORIES, DEPARTMENTS
+    """What load_vocabulary reads from a database seeded with the demo city (its catalogue and departments)."""
     from ticketing.textsearch import hotline_words
+    from ticketing.triage import catalogue_data
 
-    terms = [c[1] for c in CATEGORIES]
-    for d in DEPARTMENTS:
-        terms += places_in(d[1]) + [_ORG_SUFFIX.sub("", d[1]).removeprefix("市")]
+    cat = catalogue_data.load()
+    terms = [m.name for m in cat.matters.values()]
+    for name, _level, _district in cat.departments.values():
+        terms += places_in(name) + [_ORG_SUFFIX.sub("", name).removeprefix("市") or name]
     return build(read_words(DANGER_FILE), terms + read_words(MATTER_FILE) + list(hotline_words()))
 
 
