@@ -21,9 +21,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ticketing.triage import catalogue_data, model, training  # noqa: E402
-from ticketing.triage.corpus import generate  # noqa: E402
-from ticketing.triage.suggest import Engine  # noqa: E402
+from ticketing.triage import catalogue_data, model, training
+from ticketing.triage.corpus import generate
+from ticketing.triage.suggest import Engine
 
 HANDWRITTEN = Path(__file__).resolve().parent / "data" / "triage_handwritten.jsonl"
 # calls written by people who had not read the rules or the corpus (see ticketing/triage/corpus/PROVENANCE.md)
@@ -66,7 +66,7 @@ def measure(engine: Engine, rows: list[dict], cat) -> dict:
             got = [(hint["department"] or {}).get("code")] + [a["code"] for a in hint["alternatives"]]
             d1 += got[0] == dept
             d3 += dept in got[:1] + [a["code"] for a in hint["alternatives"]][:3]
-    pct = lambda a, b: 100.0 * a / b if b else float("nan")  # noqa: E731
+    pct = lambda a, b: 100.0 * a / b if b else float("nan")
     return {"n": len(rows), "urgent": n_urgent, "urgent_recall": pct(hit_urgent, n_urgent),
             "false_urgent": pct(false_urgent, n_normal), "handoff_right": pct(handoff_ok, n_urgent),
             "type": pct(type_ok, len(rows)), "matter_top1": pct(m1, mn), "matter_top3": pct(m3, mn),

@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from asr.refine import refine  # noqa: E402
-from asr.vocabulary import decoding_aids, tuning_from  # noqa: E402
-from hotline.settings import get_settings  # noqa: E402
-from ivr.render import to_phone_wav  # noqa: E402
-from ticketing.triage.suggest import Engine, models_dir  # noqa: E402
+from asr.refine import refine
+from asr.vocabulary import decoding_aids, tuning_from
+from hotline.settings import get_settings
+from ivr.render import to_phone_wav
+from ticketing.triage.suggest import Engine, models_dir
 
 
 def _bench_asr():
