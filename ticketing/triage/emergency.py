@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import lazy_pinyin
 
 DEFAULT_RULES = Path(__file__).with_name("emergency_rules.json")
 SERVICES = ("110", "119", "120", "122")
 FALLBACK_SERVICE = "110"  # a cry for help with no other clue goes to the police, who dispatch the rest
 CLAUSE_END = re.compile(r"[，,。！？!?；;、\n]")
+SENTENCE_END = "。！？!?\n"
 MAX_HITS_PER_RULE = 12  # enough to find one that counts; bounds the work on a pathological text
 MAX_SCAN_CHARS = 20_000  # longer texts are scanned up to here (the content limit is lower anyway)
 
@@ -73,11 +74,6 @@ def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff"
 
 
-def _stand_ins(ch: str) -> str:
-    readings = {fuzzy(r) for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]} - {""}
-    return "".join(sorted(_sound(r) for r in readings))
-
-
 def _atoms(pattern: str):
     """The pattern's pieces: (kind, text) with kind "han" (a Chinese character), "atom" (., a class, an
     escape, any other literal) or "syntax" (groups, alternation, quantifiers)."""
@@ -105,17 +101,26 @@ def _atoms(pattern: str):
 
 def sound_pattern(pattern: str) -> str:
     """A regular expression over text turned into one over `sound_text`. A Chinese character inside a word of
-    the pattern (two or more in a row, 倒在, 池塘) matches any character that sounds alike (fuzzy pinyin, every
-    reading: 着 → zhao|zhe|zhuo); a character standing alone (人|他) must be the character itself, as must
+    the pattern (two or more in a row, 倒在, 池塘) matches any character that sounds alike (fuzzy pinyin of its
+    reading in that word: 着火 → zhao); a character standing alone (人|他) must be the character itself, as must
     classes and other symbols: single-syllable homophones are too common to count."""
     atoms = list(_atoms(pattern))
+    sounds: dict[int, str] = {}
+    k = 0
+    while k < len(atoms):
+        end = k
+        while end < len(atoms) and atoms[end][0] == "han":
+            end += 1
+        if end - k >= 2:  # a word: its characters read as they are read together
+            for j, reading in zip(range(k, end), lazy_pinyin("".join(t for _, t in atoms[k:end])), strict=True):
+                sounds[j] = _sound(fuzzy(reading)) if fuzzy(reading) else ""
+        k = max(end, k + 1)
     out = []
-    for k, (kind, text) in enumerate(atoms):
+    for j, (kind, text) in enumerate(atoms):
         if kind == "syntax":
             out.append(text)
-        elif kind == "han" and any(0 <= j < len(atoms) and atoms[j][0] == "han" for j in (k - 1, k + 1)):
-            sounds = _stand_ins(text)
-            out.append(f"(?:.[{sounds}])" if sounds else f"(?:{text}.)")
+        elif sounds.get(j):
+            out.append(f"(?:.{sounds[j]})")
         else:
             out.append(f"(?:{text}.)" if text != "." else "(?:..)")
     return "".join(out)
@@ -143,7 +148,9 @@ class RuleSet:
     negation_window: int
     resolved_window: int
     homophone_ignore: frozenset[str] = frozenset()
-    hypothetical: tuple[str, ...] = ()  # 假如, 万一, 差点: the danger did not happen  # everyday words never taken for the danger word they sound like
+    hypothetical: tuple[str, ...] = ()  # 假如, 万一, 差点: the danger did not happen
+    denials: tuple[str, ...] = ()  # explicit denials that cancel a pattern's danger word inside its match
+    similes: tuple[str, ...] = ()  # 跟着火了似的: a comparison, not a danger  # everyday words never taken for the danger word they sound like
 
 
 @dataclass(frozen=True)
@@ -213,7 +220,8 @@ def parse_rules(data: dict) -> RuleSet:
                    negation_window=int(data.get("negation_window", 4)),
                    resolved_window=int(data.get("resolved_window", 40)),
                    homophone_ignore=frozenset(data.get("homophone_ignore", [])),
-                   hypothetical=tuple(data.get("hypothetical", [])))
+                   hypothetical=tuple(data.get("hypothetical", [])), denials=tuple(data.get("denials", [])),
+                   similes=tuple(data.get("similes", [])))
 
 
 @lru_cache(maxsize=8)
@@ -229,9 +237,9 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 
 def _syllable_match(hay: list[str], needle: tuple[str, ...], at: int, text: str = "", word: str = "") -> bool:
-    """Fuzzy syllables equal (or the very character: 着 has several readings); a word of 3+ syllables may
+    """Fuzzy syllables equal (or the very character: 着 has several readings); a word of 4+ syllables may
     differ in one syllable that keeps its initial (电梯困人 ~ 电梯快人)."""
-    slack = 1 if len(needle) >= 3 else 0
+    slack = 1 if len(needle) >= 4 else 0
     for i, want in enumerate(needle):
         got = hay[at + i]
         if got == want or (word and text[at + i] == word[i]):
@@ -297,14 +305,25 @@ def _clause(breaks: list[int], at: int, text_len: int) -> tuple[int, int]:
 def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str | None:
     clause_start, clause_end = _clause(breaks, hit.start, len(text))
     next_end = _clause(breaks, clause_end, len(text))[1] if clause_end < len(text) else clause_end
-    before = text[max(clause_start, hit.start - rs.negation_window):hit.start]
-    lead = text[max(0, hit.start - rs.negation_window - 2):hit.end]
-    if any(n in before for n in rs.negators) and not any(n in lead for n in rs.not_negators):
+    lead_start = max(0, hit.start - rs.negation_window - 2)
+    lead = text[lead_start:hit.end]
+    for phrase in rs.not_negators:  # 有没有 / 是不是 ask, 消防 names: their 没 / 不 / 防 negate nothing
+        lead = lead.replace(phrase, " " * len(phrase))
+    before = lead[max(clause_start, hit.start - rs.negation_window) - lead_start:hit.start - lead_start]
+    if any(n in before for n in rs.negators):
+        return "前有否定词"
+    inside = text[max(hit.start, hit.end - 1 - rs.negation_window):hit.end - 1]
+    if hit.how != "text" and any(n in inside for n in rs.denials):  # 燃气表走得快，不是漏气
         return "前有否定词"
     opening = text[clause_start:hit.start]
-    if any(h in opening for h in rs.hypothetical):
+    after = text[hit.end:min(clause_end, hit.end + 4)]
+    if any(c in after for c in rs.similes):
+        return "只是打比方"
+    next_opening = text[clause_end:min(next_end, clause_end + 4)]  # 前几天就有煤气味，到现在还有
+    goes_on = any(o in text[clause_start:clause_end] or o in next_opening for o in rs.ongoing)
+    sentence_start = max((text.rfind(p, 0, hit.start) for p in SENTENCE_END), default=-1) + 1
+    if any(h in text[sentence_start:hit.start] for h in rs.hypothetical) and not goes_on:
         return "说的是假设或担心"
-    goes_on = any(o in text[clause_start:next_end] for o in rs.ongoing)  # this clause or the next
     past_word = (text[hit.end:hit.end + 1] == "过" and "过" not in hit.found) \
         or any(p in opening for p in rs.past)
     if past_word and not goes_on:
