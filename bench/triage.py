@@ -27,7 +27,8 @@ from ticketing.triage.suggest import Engine
 
 HANDWRITTEN = Path(__file__).resolve().parent / "data" / "triage_handwritten.jsonl"
 # calls written by people who had not read the rules or the corpus (see ticketing/triage/corpus/PROVENANCE.md)
-OUTSIDE = {"fresh": "triage_fresh.jsonl", "unseen-A": "triage_unseen_a.jsonl", "unseen-B": "triage_unseen_b.jsonl"}
+OUTSIDE = {"fresh": "triage_fresh.jsonl", "unseen-A": "triage_unseen_a.jsonl", "unseen-B": "triage_unseen_b.jsonl",
+           "unseen-C": "triage_unseen_c.jsonl", "unseen-D": "triage_unseen_d.jsonl"}
 
 
 def expected_department(row: dict, cat: catalogue_data.Catalogue) -> str | None:

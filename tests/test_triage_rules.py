@@ -69,3 +69,29 @@ def test_sound_pattern_keeps_positions_of_the_text(rules):
 
 def test_a_homophone_keeping_only_zhe_of_zhaohuo_still_fires(rules):
     assert emergency.judge("喂喂，我们这着伙了，烟太大了", rules).service == "119"  # 着 is not a filler here
+
+
+@pytest.mark.parametrize("text, why", [
+    ("我家楼下那个“火锅大爆炸”饭店油烟太大了", "引号"),
+    ("建议给独居老人家里装个烟雾报警器", "报警器"),
+    ("车子被追尾了，对方全责，人没受伤，保险理赔流程是什么", "手续"),
+    ("上次我爸晕倒，救护车十分钟就到了，谢谢你们", "过去"),  # the past cue holds for the whole sentence
+    ("新闻里说外地有小区燃气爆炸了，建议排查一下老小区", "假设"),
+    ("不用叫救护车了，我爸已经醒过来了", "否定"),
+    ("小区的燃气管道锈得厉害，暂时没漏气，能不能来检查", "否定"),
+    ("刚才差点被一辆渣土车撞了，还好躲开了", "假设"),  # 刚才 tells when, it does not make it happen
+])
+def test_names_aftermath_reports_and_near_misses_are_cancelled(rules, text, why):
+    verdict = emergency.judge(text, rules)
+    assert not verdict.urgent and why in "".join(verdict.reasons), verdict
+
+
+def test_a_homophone_must_not_straddle_two_words(rules):
+    assert not emergency.judge("那家保健品店天天拉老人去听课", rules).urgent  # 家保 ~ 家暴 inside 那家/保健品
+    assert not emergency.judge("家里水管爆了，水流了一地", rules).urgent  # 里水 ~ 溺水 inside 家里/水管
+    assert emergency.judge("我们这电梯快人了，里面有个老太太", rules).urgent  # 电梯快人 (电梯困人) stands as words
+
+
+def test_an_urgent_call_after_a_preamble_about_fees_still_fires(rules):
+    text = "本来想反映小区停车收费的事，唉不说了，楼下有人拿棍子在砸车，嚷嚷着要杀人"
+    assert emergency.judge(text, rules).service == "110"

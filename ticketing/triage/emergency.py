@@ -21,6 +21,7 @@ SERVICES = ("110", "119", "120", "122")
 FALLBACK_SERVICE = "110"  # a cry for help with no other clue goes to the police, who dispatch the rest
 CLAUSE_END = re.compile(r"[，,。！？!?；;、\n]")
 SENTENCE_END = "。！？!?\n"
+QUOTES = (("“", "”"), ("「", "」"), ("《", "》"), ('"', '"'))
 MAX_HITS_PER_RULE = 12  # enough to find one that counts; bounds the work on a pathological text
 MAX_SCAN_CHARS = 20_000  # longer texts are scanned up to here (the content limit is lower anyway)
 
@@ -150,7 +151,10 @@ class RuleSet:
     homophone_ignore: frozenset[str] = frozenset()
     hypothetical: tuple[str, ...] = ()  # 假如, 万一, 差点: the danger did not happen
     denials: tuple[str, ...] = ()  # explicit denials that cancel a pattern's danger word inside its match
-    similes: tuple[str, ...] = ()  # 跟着火了似的: a comparison, not a danger  # everyday words never taken for the danger word they sound like
+    similes: tuple[str, ...] = ()  # 跟着火了似的: a comparison, not a danger
+    paperwork: tuple[str, ...] = ()  # 理赔, 事故认定书: asking about the aftermath of something over
+    not_danger: tuple[str, ...] = ()  # phrases holding a danger word that name a thing (烟雾报警器)
+    steady_ongoing_exclude: tuple[str, ...] = ()  # ongoing cues that do not keep a hypothetical danger live  # everyday words never taken for the danger word they sound like
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,9 @@ def parse_rules(data: dict) -> RuleSet:
                    resolved_window=int(data.get("resolved_window", 40)),
                    homophone_ignore=frozenset(data.get("homophone_ignore", [])),
                    hypothetical=tuple(data.get("hypothetical", [])), denials=tuple(data.get("denials", [])),
-                   similes=tuple(data.get("similes", [])))
+                   similes=tuple(data.get("similes", [])), paperwork=tuple(data.get("paperwork", [])),
+                   not_danger=tuple(data.get("not_danger", [])),
+                   steady_ongoing_exclude=tuple(data.get("steady_ongoing_exclude", [])))
 
 
 @lru_cache(maxsize=8)
@@ -258,6 +264,19 @@ def _index(sylls: list[str]) -> dict[str, list[int]]:
     return where
 
 
+@lru_cache(maxsize=512)
+def word_bounds(text: str) -> frozenset[int]:
+    """Positions where jieba (dictionary only) puts a word boundary: a homophone must not straddle a word
+    (小区电梯 holds 区电 ~ 触电, 那家保健品 holds 家保 ~ 家暴)."""
+    import jieba
+
+    bounds, at = {0}, 0
+    for word in jieba.lcut(text, HMM=False):
+        at += len(word)
+        bounds.add(at)
+    return frozenset(bounds)
+
+
 def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[int]], sounds: str) -> list[Hit]:
     hits = []
     for word, needle in zip(rule.words, rule.word_syllables, strict=True):
@@ -279,7 +298,8 @@ def _word_hits(rule: Rule, text: str, sylls: list[str], where: dict[str, list[in
                 found = text[at:at + len(needle)]
                 kept = [a for a, b in zip(found, word, strict=True) if a == b]
                 if found != word and len(kept) >= (1 if len(word) <= 2 else 2) \
-                        and any(ch not in _FUNCTION_CHARS for ch in kept):  # a homophone keeps a real character
+                        and any(ch not in _FUNCTION_CHARS for ch in kept) \
+                        and {at, at + len(needle)} <= word_bounds(text):  # a real character, not across words
                     hits.append(Hit(rule.service, rule.reason, found, at, at + len(needle), "pinyin"))
     seen = set()
     for pattern in rule.patterns:
@@ -302,6 +322,15 @@ def _clause(breaks: list[int], at: int, text_len: int) -> tuple[int, int]:
     return (breaks[k - 1] if k else 0), (breaks[k] if k < len(breaks) else text_len)
 
 
+def _quoted(text: str, at: int) -> bool:
+    """Position `at` lies inside quotation marks (a shop or product name: “火锅大爆炸”)."""
+    for left, right in QUOTES:
+        start = text.rfind(left, 0, at)
+        if start >= 0 and text.find(right, start + 1) >= at and (left != right or text.count(left, 0, at) % 2):
+            return True
+    return False
+
+
 def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str | None:
     clause_start, clause_end = _clause(breaks, hit.start, len(text))
     next_end = _clause(breaks, clause_end, len(text))[1] if clause_end < len(text) else clause_end
@@ -316,18 +345,31 @@ def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str |
     if hit.how != "text" and any(n in inside for n in rs.denials):  # 燃气表走得快，不是漏气
         return "前有否定词"
     opening = text[clause_start:hit.start]
+    if _quoted(text, hit.start):
+        return "引号里的名字"
+    around = text[max(0, hit.start - 6):min(len(text), hit.end + 6)]
+    for phrase in rs.not_danger:  # 烟雾报警器, 急救员证: the word names a thing, not a danger
+        at = around.find(phrase)
+        if at >= 0 and at <= hit.start - max(0, hit.start - 6) < at + len(phrase):
+            return f"说的是“{phrase}”"
     after = text[hit.end:min(clause_end, hit.end + 4)]
     if any(c in after for c in rs.similes):
         return "只是打比方"
     next_opening = text[clause_end:min(next_end, clause_end + 4)]  # 前几天就有煤气味，到现在还有
     goes_on = any(o in text[clause_start:clause_end] or o in next_opening for o in rs.ongoing)
+    # 刚才 / 救命 say when and how loud, not that an imagined or finished danger is real after all
+    steady = any(o in text[clause_start:clause_end] or o in next_opening for o in rs.ongoing
+                 if o not in rs.steady_ongoing_exclude)
     sentence_start = max((text.rfind(p, 0, hit.start) for p in SENTENCE_END), default=-1) + 1
-    if any(h in text[sentence_start:hit.start] for h in rs.hypothetical) and not goes_on:
+    if any(h in text[sentence_start:hit.start] for h in rs.hypothetical) and not steady:
         return "说的是假设或担心"
+    sentence = text[sentence_start:hit.start]
     past_word = (text[hit.end:hit.end + 1] == "过" and "过" not in hit.found) \
-        or any(p in opening for p in rs.past)
+        or any(p in sentence for p in rs.past)
     if past_word and not goes_on:
         return "说的是过去的事"
+    if any(p in text[sentence_start:min(len(text), hit.end + 30)] for p in rs.paperwork) and not steady:
+        return "问的是事后的手续"
     tail = text[hit.end:min(len(text), hit.end + rs.resolved_window)]
     for cue in rs.resolved:
         at = tail.find(cue)

@@ -82,7 +82,7 @@ def _dept_name(cat: catalogue_data.Catalogue, code: str) -> str:
 
 
 def _urgency(verdict: emergency.Verdict, probs: dict[str, dict[str, float]], limits: Thresholds,
-             matter: catalogue_data.Matter | None) -> tuple[bool, str | None, float, list[str]]:
+             matter: catalogue_data.Matter | None, stated_other: bool = False) -> tuple[bool, str | None, float, list[str]]:
     handoff = probs.get("handoff", {})
     p_urgent = 1.0 - handoff.get(triage_model.NO_HANDOFF, 1.0) if handoff else 0.0
     model_service = max((s for s in handoff if s != triage_model.NO_HANDOFF), key=handoff.get, default=None)
@@ -91,7 +91,8 @@ def _urgency(verdict: emergency.Verdict, probs: dict[str, dict[str, float]], lim
         service = verdict.service or model_service or (matter.emergency if matter else None) \
             or emergency.FALLBACK_SERVICE
         return True, service, max(p_urgent, 0.99), reasons
-    limit = limits.urgent_cancelled if verdict.cancelled else limits.urgent
+    # a cancelled rule hit, or a caller who says what kind of call it is (举报, 投诉, 建议…), asks more of the model
+    limit = limits.urgent_cancelled if verdict.cancelled or stated_other else limits.urgent
     if handoff and p_urgent >= limit and model_service:
         reasons.append(f"模型判断紧急（概率 {p_urgent:.2f}），应转 {model_service}")
         return True, model_service, p_urgent, reasons
@@ -128,7 +129,8 @@ def suggest(text: str | None, *, rules: emergency.RuleSet, loaded: triage_model.
     matters = sorted(((cat.matters[c], p) for c, p in probs.get("matter", {}).items() if c in cat.matters),
                      key=lambda mp: -mp[1])
     matter, matter_p = (matters[0] if matters else (None, 0.0))
-    urgent, handoff, p_urgent, urgent_reasons = _urgency(verdict, probs, limits, matter)
+    urgent, handoff, p_urgent, urgent_reasons = _urgency(verdict, probs, limits, matter,
+                                                         stated not in (None, TicketType.HELP))
     if urgent and ticket_type not in (TicketType.HELP.value, TicketType.REPORT.value):
         ticket_type = TicketType.HELP.value
     reasons = urgent_reasons + reasons
