@@ -344,7 +344,6 @@ def _why_cancelled(rs: RuleSet, text: str, hit: Hit, breaks: list[int]) -> str |
     inside = text[max(hit.start, hit.end - 1 - rs.negation_window):hit.end - 1]
     if hit.how != "text" and any(n in inside for n in rs.denials):  # 燃气表走得快，不是漏气
         return "前有否定词"
-    opening = text[clause_start:hit.start]
     if _quoted(text, hit.start):
         return "引号里的名字"
     around = text[max(0, hit.start - 6):min(len(text), hit.end + 6)]
