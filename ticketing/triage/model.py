@@ -23,7 +23,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from ticketing.triage.emergency import syllables
+from ticketing.triage.sounds import syllables
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
